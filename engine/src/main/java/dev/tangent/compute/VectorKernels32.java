@@ -1,0 +1,265 @@
+package dev.tangent.compute;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Vector API loops of the Java backend in single precision (GENERATED from the f64 file: do not edit). {@code VectorKernels32} is the same file in single
+ * precision (generated from this one by scripts/gen-f32.sh; edit this file, then regenerate).
+ *
+ * <p>All offsets are in bytes, all strides in elements. The GEMM core computes C = alpha·A·Bᵀ + beta·C with A (m×k) and
+ * B (n×k) row-major, i.e. every output is a dot product of two contiguous rows: a 4×3 register block keeps twelve
+ * vector accumulators (the CPU has two FMA pipes), loads each A and B vector once per step, and reduces the lanes once
+ * per block. B is walked in panels that stay in L2; k is split in blocks that keep the seven rows in L1.
+ */
+final class VectorKernels32 {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    static final int ES = 4;
+    static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Rows of B per L2 panel. */
+    static final int NC = 96;
+    /** Elements of k per L1 block. */
+    static final int KC = 768;
+
+    private VectorKernels32() {
+    }
+
+    /** C[0..m)[0..n) = alpha·A·Bᵀ + beta·C for row-major A (m×k, stride lda), B (n×k, stride ldb). */
+    static void gemmNT(int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
+                       MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
+        if (k == 0) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            float bt = p0 == 0 ? beta : 1;
+            long aO = aOff + (long) p0 * ES;
+            long bO = bOff + (long) p0 * ES;
+            for (int j0 = 0; j0 < n; j0 += NC) {
+                int jEnd = Math.min(n, j0 + NC);
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    int j = j0;
+                    for (; j + 3 <= jEnd; j += 3) {
+                        micro43(kc, alpha, a, aO + i * lda * ES, lda * ES, b, bO + j * ldb * ES, ldb * ES,
+                                bt, c, cOff + (i * ldc + j) * ES, ldc * ES);
+                    }
+                    for (; j < jEnd; j++) {
+                        for (int r = 0; r < 4; r++) {
+                            one(kc, alpha, a, aO + (i + r) * lda * ES, b, bO + j * ldb * ES, bt, c, cOff + ((i + r) * ldc + j) * ES);
+                        }
+                    }
+                }
+                for (; i < m; i++) {
+                    for (int j = j0; j < jEnd; j++) {
+                        one(kc, alpha, a, aO + i * lda * ES, b, bO + j * ldb * ES, bt, c, cOff + (i * ldc + j) * ES);
+                    }
+                }
+            }
+        }
+    }
+
+    static void scale(int m, int n, float beta, MemorySegment c, long cOff, long ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long at = cOff + (i * ldc + j) * ES;
+                c.set(E, at, beta == 0 ? 0 : beta * c.get(E, at));
+            }
+        }
+    }
+
+    private static void store(MemorySegment c, long at, float alpha, float s, float beta) {
+        c.set(E, at, beta == 0 ? alpha * s : alpha * s + beta * c.get(E, at));
+    }
+
+    /** One output: a single dot product. */
+    private static void one(int k, float alpha, MemorySegment a, long ao, MemorySegment b, long bo,
+                            float beta, MemorySegment c, long co) {
+        store(c, co, alpha, dot(k, a, ao, b, bo), beta);
+    }
+
+    /** Dot product of k contiguous elements at byte offsets ao and bo. */
+    static float dot(int k, MemorySegment a, long ao, MemorySegment b, long bo) {
+        int kv = S.loopBound(k);
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = FloatVector.zero(S);
+        int p = 0;
+        for (; p + 2 * L <= kv; p += 2 * L) {
+            long o = (long) p * ES;
+            s0 = FloatVector.fromMemorySegment(S, a, ao + o, NO).fma(FloatVector.fromMemorySegment(S, b, bo + o, NO), s0);
+            s1 = FloatVector.fromMemorySegment(S, a, ao + o + L * ES, NO)
+                    .fma(FloatVector.fromMemorySegment(S, b, bo + o + L * ES, NO), s1);
+        }
+        for (; p < kv; p += L) {
+            long o = (long) p * ES;
+            s0 = FloatVector.fromMemorySegment(S, a, ao + o, NO).fma(FloatVector.fromMemorySegment(S, b, bo + o, NO), s0);
+        }
+        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            s += a.get(E, ao + (long) p * ES) * b.get(E, bo + (long) p * ES);
+        }
+        return s;
+    }
+
+    /** The 4×3 register block: twelve dot products of A rows a0..a3 with B rows b0..b2 (strides in bytes). */
+    private static void micro43(int k, float alpha, MemorySegment a, long a0, long sa, MemorySegment b, long b0, long sb,
+                                float beta, MemorySegment c, long c0, long sc) {
+        long a1 = a0 + sa;
+        long a2 = a1 + sa;
+        long a3 = a2 + sa;
+        long b1 = b0 + sb;
+        long b2 = b1 + sb;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        int kv = S.loopBound(k);
+        for (int p = 0; p < kv; p += L) {
+            long o = (long) p * ES;
+            FloatVector vb0 = FloatVector.fromMemorySegment(S, b, b0 + o, NO);
+            FloatVector vb1 = FloatVector.fromMemorySegment(S, b, b1 + o, NO);
+            FloatVector vb2 = FloatVector.fromMemorySegment(S, b, b2 + o, NO);
+            FloatVector va = FloatVector.fromMemorySegment(S, a, a0 + o, NO);
+            c00 = va.fma(vb0, c00);
+            c01 = va.fma(vb1, c01);
+            c02 = va.fma(vb2, c02);
+            va = FloatVector.fromMemorySegment(S, a, a1 + o, NO);
+            c10 = va.fma(vb0, c10);
+            c11 = va.fma(vb1, c11);
+            c12 = va.fma(vb2, c12);
+            va = FloatVector.fromMemorySegment(S, a, a2 + o, NO);
+            c20 = va.fma(vb0, c20);
+            c21 = va.fma(vb1, c21);
+            c22 = va.fma(vb2, c22);
+            va = FloatVector.fromMemorySegment(S, a, a3 + o, NO);
+            c30 = va.fma(vb0, c30);
+            c31 = va.fma(vb1, c31);
+            c32 = va.fma(vb2, c32);
+        }
+        float s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD);
+        float s02 = c02.reduceLanes(VectorOperators.ADD), s10 = c10.reduceLanes(VectorOperators.ADD);
+        float s11 = c11.reduceLanes(VectorOperators.ADD), s12 = c12.reduceLanes(VectorOperators.ADD);
+        float s20 = c20.reduceLanes(VectorOperators.ADD), s21 = c21.reduceLanes(VectorOperators.ADD);
+        float s22 = c22.reduceLanes(VectorOperators.ADD), s30 = c30.reduceLanes(VectorOperators.ADD);
+        float s31 = c31.reduceLanes(VectorOperators.ADD), s32 = c32.reduceLanes(VectorOperators.ADD);
+        for (int p = kv; p < k; p++) {
+            long o = (long) p * ES;
+            float x0 = a.get(E, a0 + o), x1 = a.get(E, a1 + o), x2 = a.get(E, a2 + o), x3 = a.get(E, a3 + o);
+            float y0 = b.get(E, b0 + o), y1 = b.get(E, b1 + o), y2 = b.get(E, b2 + o);
+            s00 += x0 * y0;
+            s01 += x0 * y1;
+            s02 += x0 * y2;
+            s10 += x1 * y0;
+            s11 += x1 * y1;
+            s12 += x1 * y2;
+            s20 += x2 * y0;
+            s21 += x2 * y1;
+            s22 += x2 * y2;
+            s30 += x3 * y0;
+            s31 += x3 * y1;
+            s32 += x3 * y2;
+        }
+        long r1 = c0 + sc;
+        long r2 = r1 + sc;
+        long r3 = r2 + sc;
+        store(c, c0, alpha, s00, beta);
+        store(c, c0 + ES, alpha, s01, beta);
+        store(c, c0 + 2 * ES, alpha, s02, beta);
+        store(c, r1, alpha, s10, beta);
+        store(c, r1 + ES, alpha, s11, beta);
+        store(c, r1 + 2 * ES, alpha, s12, beta);
+        store(c, r2, alpha, s20, beta);
+        store(c, r2 + ES, alpha, s21, beta);
+        store(c, r2 + 2 * ES, alpha, s22, beta);
+        store(c, r3, alpha, s30, beta);
+        store(c, r3 + ES, alpha, s31, beta);
+        store(c, r3 + 2 * ES, alpha, s32, beta);
+    }
+
+    /** y[0..n) += s·x[0..n) (contiguous, byte offsets). */
+    static void axpy(int n, float s, MemorySegment x, long xo, MemorySegment y, long yo) {
+        int nv = S.loopBound(n);
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int p = 0;
+        for (; p < nv; p += L) {
+            long o = (long) p * ES;
+            FloatVector.fromMemorySegment(S, x, xo + o, NO).fma(vs, FloatVector.fromMemorySegment(S, y, yo + o, NO))
+                    .intoMemorySegment(y, yo + o, NO);
+        }
+        for (; p < n; p++) {
+            long o = (long) p * ES;
+            y.set(E, yo + o, y.get(E, yo + o) + s * x.get(E, xo + o));
+        }
+    }
+
+    /** Transposes the rows×cols block at {@code src} (stride ls) into dst (stride ld): dst[j][i] = src[i][j]. */
+    static void transpose(int rows, int cols, MemorySegment src, long so, long ls, MemorySegment dst, long d0, long ld) {
+        final int bs = 16;
+        for (int i0 = 0; i0 < rows; i0 += bs) {
+            int iEnd = Math.min(rows, i0 + bs);
+            for (int j0 = 0; j0 < cols; j0 += bs) {
+                int jEnd = Math.min(cols, j0 + bs);
+                for (int i = i0; i < iEnd; i++) {
+                    long srow = so + i * ls * ES;
+                    for (int j = j0; j < jEnd; j++) {
+                        dst.set(E, d0 + (j * ld + i) * ES, src.get(E, srow + (long) j * ES));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Cholesky (lower, row-major, in place) of the n×n matrix at {@code a}: L[i][j] = (A[i][j] − ⟨L_i, L_j⟩) / L[j][j]
+     * over row prefixes, which are contiguous. Returns LAPACK's info.
+     */
+    static int potrf(int n, MemorySegment a, long ao, long lda) {
+        for (int i = 0; i < n; i++) {
+            long ri = ao + i * lda * ES;
+            for (int j = 0; j < i; j++) {
+                long rj = ao + j * lda * ES;
+                float v = a.get(E, ri + (long) j * ES) - dot(j, a, ri, a, rj);
+                a.set(E, ri + (long) j * ES, v / a.get(E, rj + (long) j * ES));
+            }
+            float d = a.get(E, ri + (long) i * ES) - dot(i, a, ri, a, ri);
+            if (!(d > 0)) {
+                return i + 1;
+            }
+            a.set(E, ri + (long) i * ES, (float) Math.sqrt(d));
+        }
+        return 0;
+    }
+
+    /** Solves L·Lᵀ·X = B in place of B (n×k, stride ldb) for lower L (stride ldl). */
+    static void potrs(int n, int k, MemorySegment l, long lo, long ldl, MemorySegment b, long bo, long ldb) {
+        for (int i = 0; i < n; i++) {
+            long bi = bo + i * ldb * ES;
+            for (int j = 0; j < i; j++) {
+                axpy(k, -l.get(E, lo + (i * ldl + j) * ES), b, bo + j * ldb * ES, b, bi);
+            }
+            scaleRow(k, 1.0f / l.get(E, lo + (i * ldl + i) * ES), b, bi);
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            long bi = bo + i * ldb * ES;
+            for (int j = i + 1; j < n; j++) {
+                axpy(k, -l.get(E, lo + (j * ldl + i) * ES), b, bo + j * ldb * ES, b, bi);
+            }
+            scaleRow(k, 1.0f / l.get(E, lo + (i * ldl + i) * ES), b, bi);
+        }
+    }
+
+    private static void scaleRow(int k, float s, MemorySegment b, long bo) {
+        for (int p = 0; p < k; p++) {
+            long o = bo + (long) p * ES;
+            b.set(E, o, b.get(E, o) * s);
+        }
+    }
+}

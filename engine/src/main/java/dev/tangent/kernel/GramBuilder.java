@@ -1,0 +1,288 @@
+package dev.tangent.kernel;
+
+import dev.tangent.TangentException;
+import dev.tangent.compute.Backend;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Builds analytic NNGP/NTK Gram matrices K[i][j] = k(x_i, y_j), tiled, multi-threaded and fused: each tile of inner
+ * products X_I·Y_Jᵀ is produced by the backend's GEMM directly in the output and, while it is still in cache, run
+ * through all layers of the recursion ({@code NtkMap64}/{@code NtkMap32}). For K(X, X) only the tiles on and above the
+ * diagonal are computed; each is mirrored into its transposed place, so the result is exactly symmetric, and the
+ * diagonal is set from the squared norms (c = q exactly, so θ = 0 exactly there).
+ *
+ * <p>Computation happens in the output's dtype: an f32 Gram takes f32 inputs and runs sgemm and the f32 map.
+ */
+public final class GramBuilder {
+    /** Default tile edge: a 256×256 f64 tile is 512 KiB, half an L2 of current cores. */
+    public static final int DEFAULT_TILE = 256;
+
+    /** Receives the number of finished tiles; called from worker threads. */
+    @FunctionalInterface
+    public interface Progress {
+        void tilesDone(long done, long total);
+
+        Progress NONE = (d, t) -> { };
+    }
+
+    private final Backend backend;
+    private final int threads;
+    private final int tile;
+    private final Progress progress;
+
+    public GramBuilder(Backend backend, int threads, int tile, Progress progress) {
+        if (threads < 1 || tile < 8) {
+            throw new IllegalArgumentException("threads >= 1 and tile >= 8 required");
+        }
+        this.backend = backend.serial();
+        this.threads = threads;
+        this.tile = tile;
+        this.progress = progress;
+    }
+
+    public GramBuilder(Backend backend, int threads) {
+        this(backend, threads, DEFAULT_TILE, Progress.NONE);
+    }
+
+    /** K(X, X) in a new matrix of X's dtype. */
+    public Matrix build(KernelSpec spec, Matrix x) {
+        Matrix out = Matrix.allocate(x.rows(), x.rows(), x.dtype());
+        try {
+            build(spec, x, null, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /** K(X, Y) in a new matrix of X's dtype; Y = null means Y = X (symmetric path). */
+    public Matrix build(KernelSpec spec, Matrix x, Matrix y) {
+        Matrix out = Matrix.allocate(x.rows(), y == null ? x.rows() : y.rows(), x.dtype());
+        try {
+            build(spec, x, y, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * Writes K(X, Y) into {@code out} (rows of X × rows of Y); {@code y == null} means Y = X. All three matrices must
+     * have the same dtype.
+     */
+    public void build(KernelSpec spec, Matrix x, Matrix y, Matrix out) {
+        boolean sym = y == null || y == x;
+        Matrix yy = sym ? x : y;
+        if (x.cols() != yy.cols()) {
+            throw new TangentException("feature counts differ: " + x.cols() + " and " + yy.cols());
+        }
+        if (out.rows() != x.rows() || out.cols() != yy.rows()) {
+            throw new IllegalArgumentException("output is " + out.rows() + "x" + out.cols() + ", expected "
+                    + x.rows() + "x" + yy.rows());
+        }
+        if (x.dtype() != out.dtype() || yy.dtype() != out.dtype()) {
+            throw new IllegalArgumentException("inputs and output must share a dtype");
+        }
+        int d = x.cols();
+        double[] nx = squaredNorms(x);
+        double[] ny = sym ? nx : squaredNorms(yy);
+        Diagonals qa = new Diagonals(spec, nx, d, out.dtype());
+        Diagonals qb = sym ? qa : new Diagonals(spec, ny, d, out.dtype());
+
+        int nbI = ceilDiv(x.rows(), tile);
+        int nbJ = ceilDiv(yy.rows(), tile);
+        List<int[]> tiles = new ArrayList<>();
+        for (int bi = 0; bi < nbI; bi++) {
+            for (int bj = sym ? bi : 0; bj < nbJ; bj++) {
+                tiles.add(new int[] {bi, bj});
+            }
+        }
+        AtomicLong done = new AtomicLong();
+        long total = tiles.size();
+        runAll(tiles.size(), t -> {
+            int i0 = tiles.get(t)[0] * tile;
+            int j0 = tiles.get(t)[1] * tile;
+            int mi = Math.min(tile, x.rows() - i0);
+            int nj = Math.min(tile, yy.rows() - j0);
+            Matrix c = out.view(i0, j0, mi, nj);
+            backend.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(j0, nj), 0.0, c);
+            mapTile(spec, c, qa, i0, qb, j0, d);
+            if (sym) {
+                if (i0 == j0) {
+                    fixDiagonalAndMirror(spec, c, nx, i0, d);
+                } else {
+                    transposeInto(c, out.view(j0, i0, nj, mi));
+                }
+            }
+            progress.tilesDone(done.incrementAndGet(), total);
+        });
+    }
+
+    /** Per-point pre-activation variances per layer, in the output's precision. */
+    private static final class Diagonals {
+        final double[][] f64;
+        final float[][] f32;
+
+        Diagonals(KernelSpec spec, double[] sq, int d, DType dtype) {
+            int depth = spec.depth();
+            double[][] q = new double[depth][sq.length];
+            for (int i = 0; i < sq.length; i++) {
+                double[] qi = NtkRecursion.diagonals(spec, sq[i], d);
+                for (int l = 0; l < depth; l++) {
+                    q[l][i] = qi[l];
+                }
+            }
+            if (dtype == DType.F64) {
+                f64 = q;
+                f32 = null;
+            } else {
+                f64 = null;
+                f32 = new float[depth][sq.length];
+                for (int l = 0; l < depth; l++) {
+                    for (int i = 0; i < sq.length; i++) {
+                        f32[l][i] = (float) q[l][i];
+                    }
+                }
+            }
+        }
+    }
+
+    private static void mapTile(KernelSpec spec, Matrix c, Diagonals qa, int i0, Diagonals qb, int j0, int d) {
+        boolean ntk = spec.kind() == KernelSpec.Kind.NTK;
+        double w2 = spec.weightStd() * spec.weightStd();
+        double b2 = spec.biasStd() * spec.biasStd();
+        if (c.dtype() == DType.F64) {
+            NtkMap64.map(c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), qa.f64, i0, qb.f64, j0, spec.depth(), ntk,
+                    w2, b2, 1.0 / d);
+        } else {
+            NtkMap32.map(c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), qa.f32, i0, qb.f32, j0, spec.depth(), ntk,
+                    (float) w2, (float) b2, (float) (1.0 / d));
+        }
+    }
+
+    /** On a diagonal tile: K(x_i, x_i) from the norm alone, then the lower triangle copied from the upper. */
+    private static void fixDiagonalAndMirror(KernelSpec spec, Matrix c, double[] nx, int i0, int d) {
+        int n = c.rows();
+        for (int i = 0; i < n; i++) {
+            double sq = nx[i0 + i];
+            c.set(i, i, NtkRecursion.pair(spec, sq, sq, sq, d).of(spec.kind()));
+        }
+        if (c.dtype() == DType.F64) {
+            var seg = c.segment();
+            var e = java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+            for (int i = 0; i < n; i++) {
+                for (int j = i + 1; j < n; j++) {
+                    seg.set(e, c.byteIndex(j, i), seg.get(e, c.byteIndex(i, j)));
+                }
+            }
+        } else {
+            var seg = c.segment();
+            var e = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+            for (int i = 0; i < n; i++) {
+                for (int j = i + 1; j < n; j++) {
+                    seg.set(e, c.byteIndex(j, i), seg.get(e, c.byteIndex(i, j)));
+                }
+            }
+        }
+    }
+
+    /** dst = srcᵀ, in 16×16 blocks to keep both sides in cache. */
+    static void transposeInto(Matrix src, Matrix dst) {
+        final int bs = 16;
+        int rows = src.rows();
+        int cols = src.cols();
+        var s = src.segment();
+        var t = dst.segment();
+        if (src.dtype() == DType.F64) {
+            var e = java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+            for (int i0 = 0; i0 < rows; i0 += bs) {
+                for (int j0 = 0; j0 < cols; j0 += bs) {
+                    for (int i = i0, ie = Math.min(rows, i0 + bs); i < ie; i++) {
+                        for (int j = j0, je = Math.min(cols, j0 + bs); j < je; j++) {
+                            t.set(e, dst.byteIndex(j, i), s.get(e, src.byteIndex(i, j)));
+                        }
+                    }
+                }
+            }
+        } else {
+            var e = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+            for (int i0 = 0; i0 < rows; i0 += bs) {
+                for (int j0 = 0; j0 < cols; j0 += bs) {
+                    for (int i = i0, ie = Math.min(rows, i0 + bs); i < ie; i++) {
+                        for (int j = j0, je = Math.min(cols, j0 + bs); j < je; j++) {
+                            t.set(e, dst.byteIndex(j, i), s.get(e, src.byteIndex(i, j)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** ‖x_i‖² for every row, accumulated in double precision. */
+    public static double[] squaredNorms(Matrix x) {
+        double[] out = new double[x.rows()];
+        for (int i = 0; i < x.rows(); i++) {
+            double s = 0;
+            for (int j = 0; j < x.cols(); j++) {
+                double v = x.get(i, j);
+                s += v * v;
+            }
+            out[i] = s;
+        }
+        return out;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private void runAll(int count, java.util.function.IntConsumer body) {
+        if (threads == 1 || count <= 1) {
+            for (int t = 0; t < count; t++) {
+                body.accept(t);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread th = new Thread(r, "tangent-gram");
+            th.setDaemon(true);
+            return th;
+        });
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int w = 0; w < threads; w++) {
+                fs.add(pool.submit(() -> {
+                    for (int t; (t = next.getAndIncrement()) < count; ) {
+                        body.accept(t);
+                    }
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TangentException(130, "interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
