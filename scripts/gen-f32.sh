@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 gen() { # $1 = f64 source, $2 = f32 target
   sed -e 's/double precision/single precision (GENERATED from the f64 file: do not edit)/' \
-      -e 's/VectorKernels64/VectorKernels32/g' -e 's/NtkMap64/NtkMap32/g' \
-      -e 's/DoubleVector/FloatVector/g' -e 's/VectorSpecies<Double>/VectorSpecies<Float>/g' \
+      -e 's/VectorKernels64/VectorKernels32/g' \
+      -e 's/DoubleVector/FloatVector/g' -e 's/VectorSpecies<Double>/VectorSpecies<Float>/g' -e 's/VectorMask<Double>/VectorMask<Float>/g' \
       -e 's/JAVA_DOUBLE_UNALIGNED/JAVA_FLOAT_UNALIGNED/g' -e 's/ValueLayout.OfDouble/ValueLayout.OfFloat/g' \
       -e 's/static final int ES = 8;/static final int ES = 4;/' \
       -e 's/\bdouble\b/float/g' \
@@ -14,6 +14,3 @@ gen() { # $1 = f64 source, $2 = f32 target
       "$1" > "$2"
 }
 gen engine/src/main/java/dev/tangent/compute/VectorKernels64.java engine/src/main/java/dev/tangent/compute/VectorKernels32.java
-if [ -f engine/src/main/java/dev/tangent/kernel/NtkMap64.java ]; then
-  gen engine/src/main/java/dev/tangent/kernel/NtkMap64.java engine/src/main/java/dev/tangent/kernel/NtkMap32.java
-fi

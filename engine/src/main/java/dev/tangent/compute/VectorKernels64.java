@@ -202,15 +202,37 @@ final class VectorKernels64 {
 
     /** Transposes the rows×cols block at {@code src} (stride ls) into dst (stride ld): dst[j][i] = src[i][j]. */
     static void transpose(int rows, int cols, MemorySegment src, long so, long ls, MemorySegment dst, long d0, long ld) {
-        final int bs = 16;
+        final int bs = 64;
+        long lsb = ls * ES;
+        long ldb = ld * ES;
         for (int i0 = 0; i0 < rows; i0 += bs) {
             int iEnd = Math.min(rows, i0 + bs);
             for (int j0 = 0; j0 < cols; j0 += bs) {
                 int jEnd = Math.min(cols, j0 + bs);
                 for (int i = i0; i < iEnd; i++) {
-                    long srow = so + i * ls * ES;
+                    long srow = so + i * lsb;
+                    long dcol = d0 + (long) i * ES;
                     for (int j = j0; j < jEnd; j++) {
-                        dst.set(E, d0 + (j * ld + i) * ES, src.get(E, srow + (long) j * ES));
+                        dst.set(E, dcol + j * ldb, src.get(E, srow + (long) j * ES));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Copies the strict upper triangle of the n×n block at {@code a} (stride la) onto its strict lower triangle. */
+    static void mirrorUpper(int n, MemorySegment a, long ao, long la) {
+        final int bs = 64;
+        long lab = la * ES;
+        for (int i0 = 0; i0 < n; i0 += bs) {
+            int iEnd = Math.min(n, i0 + bs);
+            for (int j0 = i0; j0 < n; j0 += bs) {
+                int jEnd = Math.min(n, j0 + bs);
+                for (int i = i0; i < iEnd; i++) {
+                    long srow = ao + i * lab;
+                    long dcol = ao + (long) i * ES;
+                    for (int j = Math.max(j0, i + 1); j < jEnd; j++) {
+                        a.set(E, dcol + j * lab, a.get(E, srow + (long) j * ES));
                     }
                 }
             }

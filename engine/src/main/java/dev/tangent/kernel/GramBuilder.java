@@ -2,6 +2,7 @@ package dev.tangent.kernel;
 
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backend;
+import dev.tangent.compute.Blocks;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
@@ -17,11 +18,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Builds analytic NNGP/NTK Gram matrices K[i][j] = k(x_i, y_j), tiled, multi-threaded and fused: each tile of inner
  * products X_I·Y_Jᵀ is produced by the backend's GEMM directly in the output and, while it is still in cache, run
- * through all layers of the recursion ({@code NtkMap64}/{@code NtkMap32}). For K(X, X) only the tiles on and above the
+ * through all layers of the recursion ({@code NtkMap}). For K(X, X) only the tiles on and above the
  * diagonal are computed; each is mirrored into its transposed place, so the result is exactly symmetric, and the
  * diagonal is set from the squared norms (c = q exactly, so θ = 0 exactly there).
  *
- * <p>Computation happens in the output's dtype: an f32 Gram takes f32 inputs and runs sgemm and the f32 map.
+ * <p>The inner products are computed in the output's dtype (an f32 Gram takes f32 inputs and runs sgemm); the
+ * recursion always runs in double precision.
  */
 public final class GramBuilder {
     /** Default tile edge: a 256×256 f64 tile is 512 KiB, half an L2 of current cores. */
@@ -98,8 +100,8 @@ public final class GramBuilder {
         int d = x.cols();
         double[] nx = squaredNorms(x);
         double[] ny = sym ? nx : squaredNorms(yy);
-        Diagonals qa = new Diagonals(spec, nx, d, out.dtype());
-        Diagonals qb = sym ? qa : new Diagonals(spec, ny, d, out.dtype());
+        double[][] qa = diagonals(spec, nx, d);
+        double[][] qb = sym ? qa : diagonals(spec, ny, d);
 
         int nbI = ceilDiv(x.rows(), tile);
         int nbJ = ceilDiv(yy.rows(), tile);
@@ -123,111 +125,39 @@ public final class GramBuilder {
                 if (i0 == j0) {
                     fixDiagonalAndMirror(spec, c, nx, i0, d);
                 } else {
-                    transposeInto(c, out.view(j0, i0, nj, mi));
+                    Blocks.transposeInto(c, out.view(j0, i0, nj, mi));
                 }
             }
             progress.tilesDone(done.incrementAndGet(), total);
         });
     }
 
-    /** Per-point pre-activation variances per layer, in the output's precision. */
-    private static final class Diagonals {
-        final double[][] f64;
-        final float[][] f32;
-
-        Diagonals(KernelSpec spec, double[] sq, int d, DType dtype) {
-            int depth = spec.depth();
-            double[][] q = new double[depth][sq.length];
-            for (int i = 0; i < sq.length; i++) {
-                double[] qi = NtkRecursion.diagonals(spec, sq[i], d);
-                for (int l = 0; l < depth; l++) {
-                    q[l][i] = qi[l];
-                }
-            }
-            if (dtype == DType.F64) {
-                f64 = q;
-                f32 = null;
-            } else {
-                f64 = null;
-                f32 = new float[depth][sq.length];
-                for (int l = 0; l < depth; l++) {
-                    for (int i = 0; i < sq.length; i++) {
-                        f32[l][i] = (float) q[l][i];
-                    }
-                }
-            }
-        }
-    }
-
-    private static void mapTile(KernelSpec spec, Matrix c, Diagonals qa, int i0, Diagonals qb, int j0, int d) {
-        boolean ntk = spec.kind() == KernelSpec.Kind.NTK;
+    private static void mapTile(KernelSpec spec, Matrix c, double[][] qa, int i0, double[][] qb, int j0, int d) {
         double w2 = spec.weightStd() * spec.weightStd();
         double b2 = spec.biasStd() * spec.biasStd();
-        if (c.dtype() == DType.F64) {
-            NtkMap64.map(c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), qa.f64, i0, qb.f64, j0, spec.depth(), ntk,
-                    w2, b2, 1.0 / d);
-        } else {
-            NtkMap32.map(c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), qa.f32, i0, qb.f32, j0, spec.depth(), ntk,
-                    (float) w2, (float) b2, (float) (1.0 / d));
+        NtkMap.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), qa, i0, qb, j0, spec.depth(),
+                spec.kind() == KernelSpec.Kind.NTK, w2, b2, 1.0 / d);
+    }
+
+    /** q[l][i]: pre-activation variance of point i entering ReLU layer l + 1. */
+    private static double[][] diagonals(KernelSpec spec, double[] sq, int d) {
+        double[][] q = new double[spec.depth()][sq.length];
+        for (int i = 0; i < sq.length; i++) {
+            double[] qi = NtkRecursion.diagonals(spec, sq[i], d);
+            for (int l = 0; l < qi.length; l++) {
+                q[l][i] = qi[l];
+            }
         }
+        return q;
     }
 
     /** On a diagonal tile: K(x_i, x_i) from the norm alone, then the lower triangle copied from the upper. */
     private static void fixDiagonalAndMirror(KernelSpec spec, Matrix c, double[] nx, int i0, int d) {
-        int n = c.rows();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < c.rows(); i++) {
             double sq = nx[i0 + i];
             c.set(i, i, NtkRecursion.pair(spec, sq, sq, sq, d).of(spec.kind()));
         }
-        if (c.dtype() == DType.F64) {
-            var seg = c.segment();
-            var e = java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
-            for (int i = 0; i < n; i++) {
-                for (int j = i + 1; j < n; j++) {
-                    seg.set(e, c.byteIndex(j, i), seg.get(e, c.byteIndex(i, j)));
-                }
-            }
-        } else {
-            var seg = c.segment();
-            var e = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-            for (int i = 0; i < n; i++) {
-                for (int j = i + 1; j < n; j++) {
-                    seg.set(e, c.byteIndex(j, i), seg.get(e, c.byteIndex(i, j)));
-                }
-            }
-        }
-    }
-
-    /** dst = srcᵀ, in 16×16 blocks to keep both sides in cache. */
-    static void transposeInto(Matrix src, Matrix dst) {
-        final int bs = 16;
-        int rows = src.rows();
-        int cols = src.cols();
-        var s = src.segment();
-        var t = dst.segment();
-        if (src.dtype() == DType.F64) {
-            var e = java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
-            for (int i0 = 0; i0 < rows; i0 += bs) {
-                for (int j0 = 0; j0 < cols; j0 += bs) {
-                    for (int i = i0, ie = Math.min(rows, i0 + bs); i < ie; i++) {
-                        for (int j = j0, je = Math.min(cols, j0 + bs); j < je; j++) {
-                            t.set(e, dst.byteIndex(j, i), s.get(e, src.byteIndex(i, j)));
-                        }
-                    }
-                }
-            }
-        } else {
-            var e = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-            for (int i0 = 0; i0 < rows; i0 += bs) {
-                for (int j0 = 0; j0 < cols; j0 += bs) {
-                    for (int i = i0, ie = Math.min(rows, i0 + bs); i < ie; i++) {
-                        for (int j = j0, je = Math.min(cols, j0 + bs); j < je; j++) {
-                            t.set(e, dst.byteIndex(j, i), s.get(e, src.byteIndex(i, j)));
-                        }
-                    }
-                }
-            }
-        }
+        Blocks.mirrorUpperToLower(c);
     }
 
     /** ‖x_i‖² for every row, accumulated in double precision. */

@@ -9,7 +9,7 @@ package dev.tangent.kernel;
  * ReLU:   s = √max(q q′ − c², 0),  θ = atan2(s, c),  κ₀ = (π − θ)/(2π)
  *         c ← s/(2π) + κ₀ c;  Θ ← κ₀ Θ;  q ← q/2;  q′ ← q′/2
  * </pre>
- * applied as Dense, then (ReLU, Dense) × depth. The tiled vector code in {@code NtkMap64}/{@code NtkMap32} computes the
+ * applied as Dense, then (ReLU, Dense) × depth. The tiled vector code in {@code NtkMap} computes the
  * same recursion and is tested against this class.
  */
 public final class NtkRecursion {

@@ -1,0 +1,157 @@
+package dev.tangent.compute;
+
+import dev.tangent.TangentException;
+import dev.tangent.ffi.NativeLibraries;
+import dev.tangent.ffi.lapacke.lapacke_h;
+import dev.tangent.ffi.openblas.cblas_h;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * OpenBLAS (cblas) and LAPACKE through the jextract bindings of module tangent-ffi. Row-major throughout; Cholesky runs
+ * on the row-major lower triangle as LAPACK's column-major upper triangle (the same memory), which avoids LAPACKE's
+ * row-major transposition copies.
+ *
+ * <p>OpenBLAS's thread count is process-wide: each call sets it to this backend's {@link #threads()} when it differs
+ * (a 9 ns query). The {@link #serial()} view uses one thread and is meant for callers that parallelise over
+ * independent calls themselves; do not mix the two views concurrently.
+ */
+public final class BlasBackend implements Backend {
+    private final int threads;
+    private final boolean lapacke;
+
+    private BlasBackend(int threads, boolean lapacke) {
+        this.threads = threads;
+        this.lapacke = lapacke;
+    }
+
+    /** The OpenBLAS backend, or an exception saying why it cannot be had. */
+    public static BlasBackend create(int threads) {
+        NativeLibraries.OpenBlas ob = NativeLibraries.openblas();
+        if (!ob.available()) {
+            throw new TangentException("--backend openblas: OpenBLAS " + ob.load().detail());
+        }
+        return new BlasBackend(threads, NativeLibraries.lapacke().loaded());
+    }
+
+    @Override
+    public String name() {
+        return "openblas";
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public Backend serial() {
+        return threads == 1 ? this : new BlasBackend(1, lapacke);
+    }
+
+    /** True when LAPACKE was loaded too (Cholesky runs natively); otherwise potrf/potrs use the Java code. */
+    public boolean hasLapacke() {
+        return lapacke;
+    }
+
+    private void useThreads() {
+        if (cblas_h.openblas_get_num_threads() != threads) {
+            cblas_h.openblas_set_num_threads(threads);
+        }
+    }
+
+    private static MemorySegment ptr(Matrix m) {
+        return m.segment().asSlice(m.offset());
+    }
+
+    private static int ld(Matrix m) {
+        return Math.toIntExact(Math.max(1, m.ld()));
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, double alpha, Matrix a, Matrix b, double beta, Matrix c) {
+        Backend.requireGemmShapes(transA, transB, a, b, c);
+        int m = c.rows();
+        int n = c.cols();
+        int k = transA ? a.rows() : a.cols();
+        if (m == 0 || n == 0) {
+            return;
+        }
+        useThreads();
+        int ta = transA ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
+        int tb = transB ? cblas_h.CblasTrans() : cblas_h.CblasNoTrans();
+        if (c.dtype() == DType.F64) {
+            cblas_h.cblas_dgemm(cblas_h.CblasRowMajor(), ta, tb, m, n, k, alpha, ptr(a), ld(a), ptr(b), ld(b), beta, ptr(c), ld(c));
+        } else {
+            cblas_h.cblas_sgemm(cblas_h.CblasRowMajor(), ta, tb, m, n, k, (float) alpha, ptr(a), ld(a), ptr(b), ld(b),
+                    (float) beta, ptr(c), ld(c));
+        }
+    }
+
+    @Override
+    public void syrk(double alpha, Matrix a, double beta, Matrix c) {
+        Backend.requireSameType(a, c);
+        int n = a.rows();
+        if (c.rows() != n || c.cols() != n) {
+            throw new IllegalArgumentException("syrk: C is " + c.rows() + "x" + c.cols() + ", expected " + n + "x" + n);
+        }
+        if (n == 0) {
+            return;
+        }
+        useThreads();
+        if (c.dtype() == DType.F64) {
+            cblas_h.cblas_dsyrk(cblas_h.CblasRowMajor(), cblas_h.CblasUpper(), cblas_h.CblasNoTrans(), n, a.cols(), alpha,
+                    ptr(a), ld(a), beta, ptr(c), ld(c));
+        } else {
+            cblas_h.cblas_ssyrk(cblas_h.CblasRowMajor(), cblas_h.CblasUpper(), cblas_h.CblasNoTrans(), n, a.cols(),
+                    (float) alpha, ptr(a), ld(a), (float) beta, ptr(c), ld(c));
+        }
+    }
+
+    @Override
+    public int potrf(Matrix a) {
+        if (a.rows() != a.cols()) {
+            throw new IllegalArgumentException("potrf: matrix is " + a.rows() + "x" + a.cols());
+        }
+        if (!lapacke) {
+            return new JavaBackend(1).potrf(a);
+        }
+        useThreads();
+        int n = a.rows();
+        // row-major lower == column-major upper
+        return a.dtype() == DType.F64
+                ? lapacke_h.LAPACKE_dpotrf(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, ptr(a), ld(a))
+                : lapacke_h.LAPACKE_spotrf(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, ptr(a), ld(a));
+    }
+
+    @Override
+    public void potrs(Matrix l, Matrix b) {
+        Backend.requireSameType(l, b);
+        if (l.rows() != l.cols() || b.rows() != l.rows()) {
+            throw new IllegalArgumentException("potrs: L " + l.rows() + "x" + l.cols() + ", B " + b.rows() + "x" + b.cols());
+        }
+        if (!lapacke) {
+            new JavaBackend(1).potrs(l, b);
+            return;
+        }
+        useThreads();
+        int n = l.rows();
+        int k = b.cols();
+        // B must be column-major too: B (n×k row-major) is Bᵀ column-major; transpose into a scratch copy
+        try (Matrix bt = JavaBackend.transposed(b)) {
+            int info = b.dtype() == DType.F64
+                    ? lapacke_h.LAPACKE_dpotrs(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, k, ptr(l), ld(l), ptr(bt), Math.max(1, n))
+                    : lapacke_h.LAPACKE_spotrs(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, k, ptr(l), ld(l), ptr(bt), Math.max(1, n));
+            if (info != 0) {
+                throw new IllegalStateException("LAPACKE potrs info " + info);
+            }
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < k; j++) {
+                    b.set(i, j, bt.get(j, i));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.tangent.compute;
+
+import dev.tangent.TestData;
+import dev.tangent.ffi.NativeLibraries;
+import dev.tangent.kernel.GramBuilder;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Java (Vector API) backend against OpenBLAS/LAPACKE, on odd shapes: 1e-12 relative in f64, 2e-5 in f32. OpenBLAS
+ * must be installed (scripts/test.sh installs it); a missing library fails these tests rather than skipping them.
+ */
+class BackendAgreementTest {
+    private static final Backend JAVA = new JavaBackend(2);
+    private static Backend blas;
+
+    @BeforeAll
+    static void loadBlas() {
+        NativeLibraries.OpenBlas ob = NativeLibraries.openblas();
+        assertTrue(ob.available(), "OpenBLAS is required for this test: " + ob.load().detail());
+        blas = BlasBackend.create(2);
+    }
+
+    private static double tol(DType t) {
+        return t == DType.F64 ? 1e-12 : 2e-5;
+    }
+
+    static Stream<Arguments> gramShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (DType t : DType.values()) {
+            for (int n : new int[] {1, 7, 207, 1000}) {
+                for (int d : new int[] {1, 3, 784}) {
+                    out.add(Arguments.of(t, n, d));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    /** Image-like inputs in [0, 1): cosines are positive, so every kernel value is positive and relative error is meaningful. */
+    private static Matrix images(int n, int d, DType t, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Matrix m = Matrix.allocate(n, d, t);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                m.set(i, j, r.nextDouble());
+            }
+        }
+        return m;
+    }
+
+    @ParameterizedTest(name = "{0} n={1} d={2}")
+    @MethodSource("gramShapes")
+    void gramAgrees(DType t, int n, int d) {
+        KernelSpec spec = KernelSpec.ntk(2);
+        try (Matrix x = images(n, d, t, 100 + n + d); Matrix x2 = images(n / 2 + 3, d, t, 7 + n)) {
+            for (Matrix y : new Matrix[] {null, x2}) {
+                try (Matrix kj = new GramBuilder(JAVA, 2, 64, GramBuilder.Progress.NONE).build(spec, x, y);
+                     Matrix kb = new GramBuilder(blas, 2, 64, GramBuilder.Progress.NONE).build(spec, x, y)) {
+                    assertClose(kb, kj, tol(t), (y == null ? "K(X,X) " : "K(X,X2) ") + t + " n=" + n + " d=" + d);
+                }
+            }
+        }
+    }
+
+    private static void assertClose(Matrix expected, Matrix actual, double rel, String what) {
+        assertEquals(expected.rows(), actual.rows());
+        assertEquals(expected.cols(), actual.cols());
+        double worst = 0;
+        for (int i = 0; i < expected.rows(); i++) {
+            for (int j = 0; j < expected.cols(); j++) {
+                double e = expected.get(i, j);
+                double a = actual.get(i, j);
+                double err = Math.abs(a - e) / Math.max(Math.abs(e), Double.MIN_NORMAL);
+                if (!(err <= rel)) {
+                    throw new AssertionError(what + ": [" + i + "][" + j + "] " + a + " vs " + e + " (rel " + err + ")");
+                }
+                worst = Math.max(worst, err);
+            }
+        }
+        assertTrue(worst <= rel, what + ": worst " + worst);
+    }
+
+    @Test
+    void gemmAllTransposeCombinations() {
+        int[][] shapes = {{1, 1, 1}, {7, 3, 207}, {207, 7, 13}, {33, 65, 17}};
+        for (DType t : DType.values()) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        try (Matrix a = TestData.uniform(ta ? k : m, ta ? m : k, t, 1);
+                             Matrix b = TestData.uniform(tb ? n : k, tb ? k : n, t, 2);
+                             Matrix cj = TestData.uniform(m, n, t, 3);
+                             Matrix cb = cj.copy(t)) {
+                            JAVA.gemm(ta, tb, 1.5, a, b, -0.5, cj);
+                            blas.gemm(ta, tb, 1.5, a, b, -0.5, cb);
+                            // signed data: compare against the scale of the terms, Σ|a||b|
+                            for (int i = 0; i < m; i++) {
+                                for (int j = 0; j < n; j++) {
+                                    double scale = 0.5;
+                                    for (int p = 0; p < k; p++) {
+                                        scale += 1.5 * Math.abs((ta ? a.get(p, i) : a.get(i, p)) * (tb ? b.get(j, p) : b.get(p, j)));
+                                    }
+                                    double err = Math.abs(cj.get(i, j) - cb.get(i, j)) / scale;
+                                    assertTrue(err <= (t == DType.F64 ? 1e-14 : 1e-6),
+                                            t + " gemm " + ta + "," + tb + " " + m + "x" + n + "x" + k + " rel " + err);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void syrkUpperTriangle() {
+        for (DType t : DType.values()) {
+            for (int n : new int[] {1, 7, 207}) {
+                try (Matrix a = images(n, 31, t, n); Matrix cj = Matrix.allocate(n, n, t); Matrix cb = Matrix.allocate(n, n, t)) {
+                    JAVA.syrk(1.0, a, 0.0, cj);
+                    blas.syrk(1.0, a, 0.0, cb);
+                    for (int i = 0; i < n; i++) {
+                        for (int j = i; j < n; j++) {
+                            double err = Math.abs(cj.get(i, j) - cb.get(i, j)) / Math.abs(cb.get(i, j));
+                            assertTrue(err <= tol(t), t + " syrk [" + i + "][" + j + "] rel " + err);
+                        }
+                        for (int j = 0; j < i; j++) {
+                            assertEquals(0.0, cj.get(i, j), "strict lower triangle must not be touched");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void choleskyFactorAndSolve() {
+        assertTrue(((BlasBackend) blas).hasLapacke(), "LAPACKE is required: " + NativeLibraries.lapacke().detail());
+        for (DType t : DType.values()) {
+            for (int n : new int[] {1, 7, 207}) {
+                try (Matrix x = images(n, n + 5, t, 3 * n);
+                     Matrix kj = new GramBuilder(JAVA, 2).build(KernelSpec.ntk(1), x);
+                     Matrix kb = kj.copy(t);
+                     Matrix rhs = TestData.uniform(n, 3, t, 5);
+                     Matrix sj = rhs.copy(t);
+                     Matrix sb = rhs.copy(t)) {
+                    for (int i = 0; i < n; i++) {
+                        kj.set(i, i, kj.get(i, i) + 0.1);
+                        kb.set(i, i, kb.get(i, i) + 0.1);
+                    }
+                    assertEquals(0, JAVA.potrf(kj));
+                    assertEquals(0, blas.potrf(kb));
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j <= i; j++) {
+                            double err = Math.abs(kj.get(i, j) - kb.get(i, j)) / Math.max(Math.abs(kb.get(i, i)), 1e-300);
+                            assertTrue(err <= (t == DType.F64 ? 1e-12 : 1e-4), t + " L[" + i + "][" + j + "] " + err);
+                        }
+                    }
+                    JAVA.potrs(kj, sj);
+                    blas.potrs(kb, sb);
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < 3; j++) {
+                            double err = Math.abs(sj.get(i, j) - sb.get(i, j)) / Math.max(Math.abs(sb.get(i, j)), 1e-3);
+                            assertTrue(err <= (t == DType.F64 ? 1e-10 : 1e-3), t + " x[" + i + "][" + j + "] " + err);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void choleskyReportsNonPositiveDefinite() {
+        try (Matrix a = Matrix.of(2, 2, DType.F64, 1, 2, 2, 1)) {
+            try (Matrix b = a.copy(DType.F64)) {
+                assertEquals(2, JAVA.potrf(a));
+                assertEquals(2, blas.potrf(b));
+            }
+        }
+    }
+}
