@@ -38,7 +38,14 @@ public final class AtomicFile {
     public static Path tempFor(Path target) {
         Path abs = target.toAbsolutePath();
         try {
-            return Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".part");
+            Path temp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".part");
+            try {
+                // createTempFile makes the file private (0600); outputs are ordinary files
+                Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException | IOException ignored) {
+                // not a POSIX file system: keep the default
+            }
+            return temp;
         } catch (IOException e) {
             throw new TangentException("cannot write " + target + ": " + e.getMessage(), e);
         }

@@ -371,11 +371,15 @@ public final class Npy {
             return matrix;
         }
 
+        /**
+         * Unmaps the data and renames the file into place. There is no msync: the kernel writes the pages back in
+         * its own time (for a 6 GB Gram a forced flush would double the run time); the rename still guarantees
+         * that the target is either absent or complete as far as this process is concerned.
+         */
         public void commit() {
             if (committed) {
                 return;
             }
-            matrix.segment().force();
             arena.close();
             AtomicFile.commit(temp, target);
             committed = true;

@@ -1,0 +1,149 @@
+package dev.tangent.cli;
+
+import dev.tangent.TangentException;
+import dev.tangent.compute.Backends;
+import dev.tangent.data.DataSource;
+import dev.tangent.data.Normalization;
+import dev.tangent.experiment.GramWorkflow;
+import dev.tangent.kernel.GramBuilder;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.MemoryBudget;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** {@code tangent gram}: the analytic NTK/NNGP Gram matrix of one or two datasets, written as a C-order .npy. */
+@Command(name = "gram", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compute K[i][j] = kernel(x_i, x2_j) for the ReLU network Dense, (ReLU, Dense) x depth in NTK",
+                "parameterisation (neural-tangents' stax conventions, spec section 3.2); x2 = x when --x2 is absent.",
+                "Tiles of X*X2^T come from the backend's GEMM and run through the recursion while hot in cache;",
+                "for K(X, X) only the upper triangle is computed and mirrored (exactly symmetric)."},
+        footer = {"", "Data specs: fashion-mnist:train|test (Debian package dataset-fashion-mnist), mnist:DIR:train|test,",
+                "or a .npy file of n x d features. Example:",
+                "  tangent gram --x fashion-mnist:train --limit 10000 --depth 2 --dtype f32 --out K.npy"})
+final class GramCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    Main parent;
+
+    @Option(names = "--x", required = true, paramLabel = "SPEC", description = "Row points: a data spec or an n x d .npy file.")
+    String x;
+
+    @Option(names = "--x2", paramLabel = "SPEC", description = "Column points (default: the same as --x, symmetric path).")
+    String x2;
+
+    @Option(names = "--depth", required = true, paramLabel = "L",
+            description = "Hidden ReLU layers (paper A's hidden_layer + 1; 1 = the two-layer network).")
+    int depth;
+
+    @Option(names = "--weight-std", paramLabel = "SW", defaultValue = "1", description = "Weight std sigma_w (default: ${DEFAULT-VALUE}).")
+    double weightStd;
+
+    @Option(names = "--bias-std", paramLabel = "SB", defaultValue = "0", description = "Bias std sigma_b (default: ${DEFAULT-VALUE}, bias-free).")
+    double biasStd;
+
+    @Option(names = "--kind", paramLabel = "ntk|nngp", defaultValue = "ntk", converter = KindConverter.class,
+            description = "ntk (tangent kernel) or nngp (output covariance) (default: ${DEFAULT-VALUE}).")
+    KernelSpec.Kind kind;
+
+    @Option(names = "--dtype", paramLabel = "f64|f32", defaultValue = "f64", converter = DTypeConverter.class,
+            description = "Element type of the GEMM and of the output (default: ${DEFAULT-VALUE}; the recursion always runs in f64).")
+    DType dtype;
+
+    @Option(names = "--backend", paramLabel = "auto|java|openblas|cuda", defaultValue = "auto",
+            description = "Compute backend (default: ${DEFAULT-VALUE}: OpenBLAS when it loads, else the Java Vector API backend).")
+    String backend;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: the available processors, ${DEFAULT-VALUE}).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "-1", description = "Use only the first N samples of each input (default: all).")
+    int limit;
+
+    @Option(names = "--normalize", paramLabel = "none|unit|standard|sphere", converter = NormConverter.class,
+            description = "Input normalisation (default: unit = pixels/255 for image specs, none for .npy).")
+    Normalization normalize;
+
+    @Option(names = "--tile", paramLabel = "T", defaultValue = "256", description = "Tile edge (default: ${DEFAULT-VALUE}).")
+    int tile;
+
+    @Option(names = "--out", required = true, paramLabel = "K.npy", description = "Output .npy (written to a temp file, then renamed).")
+    Path out;
+
+    @Override
+    public void run() {
+        if (limit == 0 || limit < -1) {
+            throw new TangentException("--limit must be a positive number of samples, found " + limit);
+        }
+        if (threads < 1) {
+            throw new TangentException("--threads must be >= 1, found " + threads);
+        }
+        if (tile < 8) {
+            throw new TangentException("--tile must be >= 8, found " + tile);
+        }
+        KernelSpec kspec = new KernelSpec(kind, depth, weightStd, biasStd);
+        DataSource xs = DataSource.parse(x, "--x");
+        DataSource x2s = x2 == null ? null : DataSource.parse(x2, "--x2");
+        Backends.Selection sel = Backends.select(backend, threads);
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (sel.fellBack() || parent.verbose) {
+            err.println("tangent gram: " + sel.reason());
+        }
+        int expected = limit > 0 ? limit : 0;
+        try (ProgressBar bar = new ProgressBar(err, "gram", expected == 0 || expected >= 2000)) {
+            GramWorkflow.Result r = GramWorkflow.run(new GramWorkflow.Request(xs, x2s, limit, normalize, kspec, dtype,
+                    sel.backend(), threads, tile, out, (done, total) -> bar.update(done, total, "tiles")));
+            bar.close();
+            long bytes = (long) r.rows() * r.cols() * dtype.bytes();
+            o.printf(Locale.ROOT, "%s: %d x %d %s of %s%s, d = %d%n", out, r.rows(), r.cols(), kspec, r.xDescription(),
+                    r.x2Description() == null ? "" : " vs " + r.x2Description(), r.dim());
+            o.printf(Locale.ROOT, "built in %.3f s with %s (%d threads, %s): %.1f M entries/s, %.1f GFLOP/s in the inner products; "
+                            + "loading took %.3f s; output %s%n",
+                    r.seconds(), r.backend(), threads, dtype, r.entriesPerSecond() / 1e6, r.gflops(), r.loadSeconds(),
+                    MemoryBudget.human(bytes));
+        }
+    }
+
+    static final class KindConverter implements picocli.CommandLine.ITypeConverter<KernelSpec.Kind> {
+        @Override
+        public KernelSpec.Kind convert(String value) {
+            try {
+                return KernelSpec.Kind.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class DTypeConverter implements picocli.CommandLine.ITypeConverter<DType> {
+        @Override
+        public DType convert(String value) {
+            try {
+                return DType.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class NormConverter implements picocli.CommandLine.ITypeConverter<Normalization> {
+        @Override
+        public Normalization convert(String value) {
+            try {
+                return Normalization.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}
