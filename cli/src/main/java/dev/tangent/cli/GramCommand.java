@@ -3,7 +3,6 @@ package dev.tangent.cli;
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
-import dev.tangent.data.Normalization;
 import dev.tangent.experiment.GramWorkflow;
 import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
@@ -51,11 +50,11 @@ final class GramCommand implements Runnable {
     @Option(names = "--bias-std", paramLabel = "SB", defaultValue = "0", description = "Bias std sigma_b (default: ${DEFAULT-VALUE}, bias-free).")
     double biasStd;
 
-    @Option(names = "--kind", paramLabel = "ntk|nngp", defaultValue = "ntk", converter = KindConverter.class,
+    @Option(names = "--kind", paramLabel = "ntk|nngp", defaultValue = "ntk", converter = Converters.Kind.class,
             description = "ntk (tangent kernel) or nngp (output covariance) (default: ${DEFAULT-VALUE}).")
     KernelSpec.Kind kind;
 
-    @Option(names = "--dtype", paramLabel = "f64|f32", defaultValue = "f64", converter = DTypeConverter.class,
+    @Option(names = "--dtype", paramLabel = "f64|f32", defaultValue = "f64", converter = Converters.Type.class,
             description = "Element type of the GEMM and of the output (default: ${DEFAULT-VALUE}; the recursion always runs in f64).")
     DType dtype;
 
@@ -66,12 +65,8 @@ final class GramCommand implements Runnable {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: the available processors, ${DEFAULT-VALUE}).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "-1", description = "Use only the first N samples of each input (default: all).")
-    int limit;
-
-    @Option(names = "--normalize", paramLabel = "none|unit|standard|sphere", converter = NormConverter.class,
-            description = "Input normalisation (default: unit = pixels/255 for image specs, none for .npy).")
-    Normalization normalize;
+    @picocli.CommandLine.Mixin
+    DataOptions data = new DataOptions();
 
     @Option(names = "--tile", paramLabel = "T", defaultValue = "256", description = "Tile edge (default: ${DEFAULT-VALUE}).")
     int tile;
@@ -81,9 +76,6 @@ final class GramCommand implements Runnable {
 
     @Override
     public void run() {
-        if (limit == 0 || limit < -1) {
-            throw new TangentException("--limit must be a positive number of samples, found " + limit);
-        }
         if (threads < 1) {
             throw new TangentException("--threads must be >= 1, found " + threads);
         }
@@ -99,9 +91,9 @@ final class GramCommand implements Runnable {
         if (sel.fellBack() || parent.verbose) {
             err.println("tangent gram: " + sel.reason());
         }
-        int expected = limit > 0 ? limit : 0;
+        int expected = data.limit > 0 ? data.limit : 0;
         try (ProgressBar bar = new ProgressBar(err, "gram", expected == 0 || expected >= 2000)) {
-            GramWorkflow.Result r = GramWorkflow.run(new GramWorkflow.Request(xs, x2s, limit, normalize, kspec, dtype,
+            GramWorkflow.Result r = GramWorkflow.run(new GramWorkflow.Request(xs, x2s, data.selection(), data.normalize, kspec, dtype,
                     sel.backend(), threads, tile, out, (done, total) -> bar.update(done, total, "tiles")));
             bar.close();
             long bytes = (long) r.rows() * r.cols() * dtype.bytes();
@@ -111,39 +103,6 @@ final class GramCommand implements Runnable {
                             + "loading took %.3f s; output %s%n",
                     r.seconds(), r.backend(), threads, dtype, r.entriesPerSecond() / 1e6, r.gflops(), r.loadSeconds(),
                     MemoryBudget.human(bytes));
-        }
-    }
-
-    static final class KindConverter implements picocli.CommandLine.ITypeConverter<KernelSpec.Kind> {
-        @Override
-        public KernelSpec.Kind convert(String value) {
-            try {
-                return KernelSpec.Kind.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    static final class DTypeConverter implements picocli.CommandLine.ITypeConverter<DType> {
-        @Override
-        public DType convert(String value) {
-            try {
-                return DType.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    static final class NormConverter implements picocli.CommandLine.ITypeConverter<Normalization> {
-        @Override
-        public Normalization convert(String value) {
-            try {
-                return Normalization.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
         }
     }
 }

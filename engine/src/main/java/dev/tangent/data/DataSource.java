@@ -2,6 +2,7 @@ package dev.tangent.data;
 
 import dev.tangent.TangentException;
 import dev.tangent.io.Idx;
+import dev.tangent.io.LabeledMatrix;
 import dev.tangent.io.Npy;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -15,8 +16,9 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code fashion-mnist:train|test}: Debian's {@code dataset-fashion-mnist} files (IDX, gzip);</li>
  *   <li>{@code mnist:DIR:train|test}: a user's MNIST directory with the standard IDX file names (gz or raw);</li>
- *   <li>a path to a {@code .npy} file of n × d features.</li>
+ *   <li>a path to a {@code .npy} file of n × d features, with targets from a separate {@code .npy} if given.</li>
  * </ul>
+ * {@link #load} applies a {@link Selection} (class pair, limit) and a {@link Normalization}.
  */
 public sealed interface DataSource {
     /** Where Debian's dataset-fashion-mnist package puts its files. */
@@ -25,19 +27,49 @@ public sealed interface DataSource {
     /** The source's natural normalisation: unit for images, none for arrays. */
     Normalization defaultNormalization();
 
+    /** The spec as given, for descriptions. */
+    String spec();
+
+    /** Reads the selected samples (features as stored) and their raw targets (null when the source has none). */
+    LabeledMatrix read(DType dtype, Selection sel, String option);
+
     /**
-     * Loads the first {@code limit} samples (all when limit &lt; 0), normalised.
+     * Loads the selected samples, normalised; with a class pair the targets become ±1.
      *
+     * @param norm   the normalisation, or null for the source's default
      * @param option the command-line option naming this source, for messages
      */
-    Dataset load(DType dtype, int limit, Normalization norm, String option);
+    default Dataset load(DType dtype, Selection sel, Normalization norm, String option) {
+        Normalization nz = norm == null ? defaultNormalization() : norm;
+        LabeledMatrix lm = read(dtype, sel, option);
+        double[] y = lm.y();
+        if (sel.filtersClasses()) {
+            y = y.clone();
+            for (int i = 0; i < y.length; i++) {
+                y[i] = sel.target(y[i]);
+            }
+        }
+        nz.apply(lm.x());
+        String what = sel.describe();
+        return new Dataset(lm.x(), y, spec() + (what.isEmpty() ? "" : ", " + what) + ", " + nz);
+    }
 
-    static DataSource parse(String spec, String option) {
+    /** {@code load(dtype, Selection with only a limit, norm, option)}. */
+    default Dataset load(DType dtype, int limit, Normalization norm, String option) {
+        return load(dtype, new Selection(null, null, limit), norm, option);
+    }
+
+    /**
+     * Parses a SPEC.
+     *
+     * @param labels a {@code .npy} of targets for an {@code .npy} SPEC, or null
+     */
+    static DataSource parse(String spec, Path labels, String option) {
         if (spec == null || spec.isBlank()) {
             throw new TangentException(option + ": empty data spec, expected fashion-mnist:train|test, mnist:DIR:train|test or a .npy file");
         }
         if (spec.startsWith("fashion-mnist:")) {
-            return new IdxPair("fashion-mnist", FASHION_MNIST_DIR, split(spec.substring("fashion-mnist:".length()), spec, option),
+            return new IdxPair(spec, "fashion-mnist", FASHION_MNIST_DIR, split(spec.substring("fashion-mnist:".length()), spec, option),
                     "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)");
         }
         if (spec.startsWith("mnist:")) {
@@ -46,15 +78,22 @@ public sealed interface DataSource {
             if (colon <= 0) {
                 throw new TangentException(option + " " + spec + ": expected mnist:DIR:train or mnist:DIR:test");
             }
-            return new IdxPair("mnist", Path.of(rest.substring(0, colon)), split(rest.substring(colon + 1), spec, option),
+            return new IdxPair(spec, "mnist", Path.of(rest.substring(0, colon)), split(rest.substring(colon + 1), spec, option),
                     "pass the directory that holds the MNIST IDX files");
         }
         Path p = Path.of(spec);
-        if (spec.toLowerCase(Locale.ROOT).endsWith(".npy") || Files.exists(p)) {
-            return new NpyFile(p);
+        if (spec.toLowerCase(Locale.ROOT).endsWith(".npy")) {
+            return new NpyFile(spec, p, labels);
         }
-        throw new TangentException(option + " " + spec
-                + ": unknown data spec, expected fashion-mnist:train|test, mnist:DIR:train|test or an existing .npy file");
+        if (!Files.exists(p)) {
+            throw new TangentException(option + " " + spec + ": no such file, and not a data spec (expected "
+                    + "fashion-mnist:train|test, mnist:DIR:train|test or a .npy file)");
+        }
+        throw new TangentException(option + " " + spec + ": unknown data format, expected a .npy file or a data spec");
+    }
+
+    static DataSource parse(String spec, String option) {
+        return parse(spec, null, option);
     }
 
     private static boolean split(String split, String spec, String option) {
@@ -65,28 +104,65 @@ public sealed interface DataSource {
         };
     }
 
-    /** A {@code .npy} feature matrix. */
-    record NpyFile(Path path) implements DataSource {
+    /** Copies the selected rows of a fully read matrix (and targets) into new, owned storage. */
+    private static LabeledMatrix select(LabeledMatrix all, int[] rows) {
+        if (rows.length == all.x().rows()) {
+            return all;
+        }
+        Matrix x = Matrix.allocate(rows.length, all.x().cols(), all.x().dtype());
+        double[] y = all.y() == null ? null : new double[rows.length];
+        for (int k = 0; k < rows.length; k++) {
+            all.x().rows(rows[k], 1).copyInto(x.rows(k, 1));
+            if (y != null) {
+                y[k] = all.y()[rows[k]];
+            }
+        }
+        all.close();
+        return new LabeledMatrix(x, y);
+    }
+
+    /** A {@code .npy} feature matrix and optionally a {@code .npy} of targets (1-D or n × 1). */
+    record NpyFile(String spec, Path path, Path labels) implements DataSource {
         @Override
         public Normalization defaultNormalization() {
             return Normalization.NONE;
         }
 
         @Override
-        public Dataset load(DType dtype, int limit, Normalization norm, String option) {
-            Matrix x = Npy.readMatrix(path, dtype, option);
-            if (limit >= 0 && limit < x.rows()) {
-                Matrix cut = x.rows(0, limit).copy(dtype);
-                x.close();
-                x = cut;
+        public LabeledMatrix read(DType dtype, Selection sel, String option) {
+            double[] y = null;
+            if (labels != null) {
+                try (Matrix l = Npy.readMatrix(labels, DType.F64, option + " labels")) {
+                    if (l.cols() != 1) {
+                        throw new TangentException(labels + ": labels of shape (" + l.rows() + ", " + l.cols()
+                                + "), expected one target per sample (n or n x 1)");
+                    }
+                    y = new double[l.rows()];
+                    for (int i = 0; i < y.length; i++) {
+                        y[i] = l.get(i, 0);
+                    }
+                }
+            } else if (sel.filtersClasses()) {
+                throw new TangentException(option + " " + path + ": --classes needs labels; pass the targets .npy with the labels option");
             }
-            norm.apply(x);
-            return new Dataset(x, null, path + (limit >= 0 ? ", first " + x.rows() : "") + ", " + norm);
+            Matrix x = Npy.readMatrix(path, dtype, option);
+            if (y != null && y.length != x.rows()) {
+                x.close();
+                throw new TangentException(labels + ": " + y.length + " labels for the " + x.rows() + " samples of " + path);
+            }
+            double[] ids = y != null ? y : new double[x.rows()];
+            LabeledMatrix all = new LabeledMatrix(x, y);
+            try {
+                return select(all, sel.rows(ids, path.toString()));
+            } catch (RuntimeException e) {
+                all.close();
+                throw e;
+            }
         }
     }
 
     /** MNIST-style IDX image and label files. */
-    record IdxPair(String name, Path dir, boolean train, String hint) implements DataSource {
+    record IdxPair(String spec, String name, Path dir, boolean train, String hint) implements DataSource {
         @Override
         public Normalization defaultNormalization() {
             return Normalization.UNIT;
@@ -105,19 +181,27 @@ public sealed interface DataSource {
         }
 
         @Override
-        public Dataset load(DType dtype, int limit, Normalization norm, String option) {
+        public LabeledMatrix read(DType dtype, Selection sel, String option) {
             String prefix = train ? "train" : "t10k";
             Path images = file(prefix + "-images-idx3-ubyte");
             Path labelsFile = file(prefix + "-labels-idx1-ubyte");
-            int[] labels = Idx.readLabels(labelsFile, limit);
-            Matrix x = Idx.readImages(images, dtype, limit);
-            if (labels.length != x.rows()) {
-                x.close();
-                throw new TangentException(images + ": " + x.rows() + " images but " + labelsFile + " has " + labels.length + " labels");
+            int[] ids = Idx.readLabels(labelsFile, -1);
+            int nImages = Idx.countImages(images);
+            if (nImages != ids.length) {
+                throw new TangentException(images + ": header says " + nImages + " images but " + labelsFile + " has "
+                        + ids.length + " labels; expected one label per image");
             }
-            norm.apply(x);
-            String split = train ? "train" : "test";
-            return new Dataset(x, labels, name + ":" + split + (limit >= 0 ? ", first " + x.rows() : "") + ", " + norm);
+            double[] all = new double[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                all[i] = ids[i];
+            }
+            int[] rows = sel.rows(all, spec);
+            Matrix x = sel.filtersClasses() ? Idx.readImages(images, dtype, rows) : Idx.readImages(images, dtype, rows.length);
+            double[] y = new double[rows.length];
+            for (int k = 0; k < rows.length; k++) {
+                y[k] = all[rows[k]];
+            }
+            return new LabeledMatrix(x, y);
         }
     }
 }

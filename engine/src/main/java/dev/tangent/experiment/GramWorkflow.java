@@ -5,6 +5,7 @@ import dev.tangent.compute.Backend;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
 import dev.tangent.data.Normalization;
+import dev.tangent.data.Selection;
 import dev.tangent.io.AtomicFile;
 import dev.tangent.io.Npy;
 import dev.tangent.kernel.GramBuilder;
@@ -25,12 +26,12 @@ public final class GramWorkflow {
     /**
      * @param x         the row points
      * @param x2        the column points, or null for K(X, X)
-     * @param limit     first N samples of each source, or −1 for all
+     * @param selection which samples of each source (class pair, first N)
      * @param norm      input normalisation, or null for each source's default (unit for images, none for arrays)
      * @param tile      tile edge of the builder
      * @param progress  receives finished tiles
      */
-    public record Request(DataSource x, DataSource x2, int limit, Normalization norm, KernelSpec spec, DType dtype,
+    public record Request(DataSource x, DataSource x2, Selection selection, Normalization norm, KernelSpec spec, DType dtype,
                           Backend backend, int threads, int tile, Path out, GramBuilder.Progress progress) {
     }
 
@@ -81,8 +82,7 @@ public final class GramWorkflow {
     }
 
     private static Dataset load(DataSource src, Request r, String option) {
-        Normalization norm = r.norm() != null ? r.norm() : src.defaultNormalization();
-        Dataset ds = src.load(r.dtype(), r.limit(), norm, option);
+        Dataset ds = src.load(r.dtype(), r.selection(), r.norm(), option);
         try {
             Checks.requireFinite(ds.x(), option + " " + ds.description());
         } catch (RuntimeException e) {

@@ -28,6 +28,23 @@ public final class Idx {
     private Idx() {
     }
 
+    /** The one-line error for an I/O failure while reading {@code file}. */
+    private static TangentException failure(Path file, IOException e) {
+        if (e instanceof ZipException) {
+            return new TangentException(file + ": corrupt gzip data: " + e.getMessage(), e);
+        }
+        if (e instanceof EOFException) {
+            return new TangentException(file + ": truncated IDX header", e);
+        }
+        return new TangentException(file + ": cannot read: " + e.getMessage(), e);
+    }
+
+    private static void checkMagic(Path file, int magic, int expected, String what) {
+        if (magic != expected) {
+            throw new TangentException(String.format("%s: wrong IDX magic 0x%08x, expected 0x%08x (%s)", file, magic, expected, what));
+        }
+    }
+
     private static InputStream open(Path file) throws IOException {
         InputStream raw;
         try {
@@ -45,33 +62,66 @@ public final class Idx {
         return raw;
     }
 
-    /** Reads up to {@code limit} images (all when limit &lt; 0) into a new n × (rows·cols) matrix. */
-    public static Matrix readImages(Path file, DType dtype, int limit) {
+    /** The image count in the header of an IDX image file. */
+    public static int countImages(Path file) {
         try (DataInputStream in = new DataInputStream(open(file))) {
             int magic = in.readInt();
-            if (magic != IMAGES_MAGIC) {
-                throw new TangentException(String.format("%s: wrong IDX magic 0x%08x, expected 0x%08x (unsigned-byte images)",
-                        file, magic, IMAGES_MAGIC));
-            }
+            checkMagic(file, magic, IMAGES_MAGIC, "unsigned-byte images");
+            return in.readInt();
+        } catch (IOException e) {
+            throw failure(file, e);
+        }
+    }
+
+    /** Reads up to {@code limit} images (all when limit &lt; 0) into a new n × (rows·cols) matrix. */
+    public static Matrix readImages(Path file, DType dtype, int limit) {
+        return readImages(file, dtype, limit, null);
+    }
+
+    /**
+     * Reads the images with the given ascending indices (streaming: images not selected are skipped) into a new
+     * matrix, one row per index.
+     */
+    public static Matrix readImages(Path file, DType dtype, int[] rows) {
+        return readImages(file, dtype, -1, rows);
+    }
+
+    private static Matrix readImages(Path file, DType dtype, int limit, int[] select) {
+        try (DataInputStream in = new DataInputStream(open(file))) {
+            int magic = in.readInt();
+            checkMagic(file, magic, IMAGES_MAGIC, "unsigned-byte images");
             int n = in.readInt();
             int rows = in.readInt();
             int cols = in.readInt();
             if (n < 0 || rows <= 0 || cols <= 0 || (long) rows * cols > 1 << 24) {
                 throw new TangentException(file + ": implausible IDX image header: " + n + " images of " + rows + "x" + cols);
             }
-            int take = limit < 0 ? n : Math.min(n, limit);
+            int take;
+            if (select != null) {
+                take = select.length;
+                if (take > 0 && select[take - 1] >= n) {
+                    throw new TangentException(file + ": image " + select[take - 1] + " requested, the file has " + n);
+                }
+            } else {
+                take = limit < 0 ? n : Math.min(n, limit);
+            }
             int d = rows * cols;
             Matrix m = Matrix.allocate(take, d, dtype);
             try {
                 byte[] buf = new byte[d];
                 MemorySegment seg = m.segment();
-                for (int i = 0; i < take; i++) {
+                int next = 0;
+                for (int i = 0; next < take; i++) {
                     try {
                         in.readFully(buf);
                     } catch (EOFException e) {
-                        throw new TangentException(file + ": truncated: header says " + n + " images, data ends in image " + i);
+                        throw new TangentException(file + ": truncated: header says " + n + " images, data ends in image " + i
+                                + " (byte " + (16L + (long) i * d) + ")");
                     }
-                    long base = m.byteIndex(i, 0);
+                    if (select != null && select[next] != i) {
+                        continue;
+                    }
+                    long base = m.byteIndex(next++, 0);
                     if (dtype == DType.F32) {
                         for (int j = 0; j < d; j++) {
                             seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED, base + 4L * j, buf[j] & 0xff);
@@ -87,12 +137,8 @@ public final class Idx {
                 throw e;
             }
             return m;
-        } catch (ZipException e) {
-            throw new TangentException(file + ": corrupt gzip data: " + e.getMessage(), e);
-        } catch (EOFException e) {
-            throw new TangentException(file + ": truncated IDX header", e);
         } catch (IOException e) {
-            throw new TangentException(file + ": cannot read: " + e.getMessage(), e);
+            throw failure(file, e);
         }
     }
 
@@ -100,10 +146,7 @@ public final class Idx {
     public static int[] readLabels(Path file, int limit) {
         try (DataInputStream in = new DataInputStream(open(file))) {
             int magic = in.readInt();
-            if (magic != LABELS_MAGIC) {
-                throw new TangentException(String.format("%s: wrong IDX magic 0x%08x, expected 0x%08x (unsigned-byte labels)",
-                        file, magic, LABELS_MAGIC));
-            }
+            checkMagic(file, magic, LABELS_MAGIC, "unsigned-byte labels");
             int n = in.readInt();
             if (n < 0) {
                 throw new TangentException(file + ": implausible IDX label count " + n);
@@ -120,12 +163,8 @@ public final class Idx {
                 out[i] = buf[i] & 0xff;
             }
             return out;
-        } catch (ZipException e) {
-            throw new TangentException(file + ": corrupt gzip data: " + e.getMessage(), e);
-        } catch (EOFException e) {
-            throw new TangentException(file + ": truncated IDX header", e);
         } catch (IOException e) {
-            throw new TangentException(file + ": cannot read: " + e.getMessage(), e);
+            throw failure(file, e);
         }
     }
 }

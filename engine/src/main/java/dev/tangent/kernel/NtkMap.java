@@ -136,27 +136,78 @@ final class NtkMap {
         DoubleVector vP6 = DoubleVector.broadcast(S, P6), vP7 = DoubleVector.broadcast(S, P7);
         DoubleVector vP8 = DoubleVector.broadcast(S, P8), vP9 = DoubleVector.broadcast(S, P9);
         DoubleVector vP10 = DoubleVector.broadcast(S, P10);
-        for (int j = 0; j < cv; j += L) {
+        // Two independent vectors per step (measured 15 % faster than one: the chain sqrt → div → polynomial is
+        // long and the out-of-order window needs more than one in flight; the repetition is deliberate), and
+        // Estrin's scheme for the polynomial, for the same reason.
+        int j = 0;
+        for (; j + 2 * L <= cv; j += 2 * L) {
             DoubleVector c = DoubleVector.fromArray(S, cRow, j);
-            DoubleVector th = DoubleVector.fromArray(S, thRow, j);
-            DoubleVector qq = DoubleVector.fromArray(S, qbl, j0 + j).mul(qi);
-            DoubleVector s = c.neg().fma(c, qq).max(zero).sqrt();
-            // θ = atan2(s, c) inline (see angle(); a call would box the vectors)
+            DoubleVector s = c.neg().fma(c, DoubleVector.fromArray(S, qbl, j0 + j).mul(qi)).max(zero).sqrt();
             DoubleVector a = c.abs();
             DoubleVector mx = a.max(s);
             DoubleVector mn = a.min(s);
             VectorMask<Double> big = mn.compare(VectorOperators.GT, mx.mul(vTan8));
             DoubleVector z = mn.blend(mn.sub(mx), big).div(mx.blend(mn.add(mx), big).max(vTiny));
             DoubleVector w = z.mul(z);
-            DoubleVector p = w.fma(vP10, vP9).fma(w, vP8).fma(w, vP7).fma(w, vP6).fma(w, vP5).fma(w, vP4)
-                    .fma(w, vP3).fma(w, vP2).fma(w, vP1).fma(w, vP0);
+            DoubleVector ww = w.mul(w);
+            DoubleVector w4 = ww.mul(ww);
+            DoubleVector e0 = ww.fma(w.fma(vP3, vP2), w.fma(vP1, vP0));
+            DoubleVector e1 = ww.fma(w.fma(vP7, vP6), w.fma(vP5, vP4));
+            DoubleVector e2 = ww.fma(vP10, w.fma(vP9, vP8));
+            DoubleVector p = w4.mul(w4).fma(e2, w4.fma(e1, e0));
             DoubleVector r = p.mul(w).fma(z, z);
             r = r.blend(r.add(vPi4), big);
             r = r.blend(vPi2.sub(r), s.compare(VectorOperators.GT, a));
             r = r.blend(vPi.sub(r), c.compare(VectorOperators.LT, zero));
-            DoubleVector k0 = vPi.sub(r).mul(vInv2Pi);
-            c = s.mul(vInv2Pi).add(k0.mul(c)).fma(vW2, vB2);
-            k0.mul(th).fma(vW2, c).intoArray(thRow, j);
+            DoubleVector k = vPi.sub(r).mul(vInv2Pi);
+            c = s.mul(vInv2Pi).add(k.mul(c)).fma(vW2, vB2);
+            k.mul(DoubleVector.fromArray(S, thRow, j)).fma(vW2, c).intoArray(thRow, j);
+            c.intoArray(cRow, j);
+            DoubleVector cb = DoubleVector.fromArray(S, cRow, j + L);
+            DoubleVector sb = cb.neg().fma(cb, DoubleVector.fromArray(S, qbl, j0 + j + L).mul(qi)).max(zero).sqrt();
+            DoubleVector ab = cb.abs();
+            DoubleVector mxb = ab.max(sb);
+            DoubleVector mnb = ab.min(sb);
+            VectorMask<Double> bigb = mnb.compare(VectorOperators.GT, mxb.mul(vTan8));
+            DoubleVector zb = mnb.blend(mnb.sub(mxb), bigb).div(mxb.blend(mnb.add(mxb), bigb).max(vTiny));
+            DoubleVector wb = zb.mul(zb);
+            DoubleVector wwb = wb.mul(wb);
+            DoubleVector w4b = wwb.mul(wwb);
+            DoubleVector e0b = wwb.fma(wb.fma(vP3, vP2), wb.fma(vP1, vP0));
+            DoubleVector e1b = wwb.fma(wb.fma(vP7, vP6), wb.fma(vP5, vP4));
+            DoubleVector e2b = wwb.fma(vP10, wb.fma(vP9, vP8));
+            DoubleVector pb = w4b.mul(w4b).fma(e2b, w4b.fma(e1b, e0b));
+            DoubleVector rb = pb.mul(wb).fma(zb, zb);
+            rb = rb.blend(rb.add(vPi4), bigb);
+            rb = rb.blend(vPi2.sub(rb), sb.compare(VectorOperators.GT, ab));
+            rb = rb.blend(vPi.sub(rb), cb.compare(VectorOperators.LT, zero));
+            DoubleVector kb = vPi.sub(rb).mul(vInv2Pi);
+            cb = sb.mul(vInv2Pi).add(kb.mul(cb)).fma(vW2, vB2);
+            kb.mul(DoubleVector.fromArray(S, thRow, j + L)).fma(vW2, cb).intoArray(thRow, j + L);
+            cb.intoArray(cRow, j + L);
+        }
+        for (; j < cv; j += L) {
+            DoubleVector c = DoubleVector.fromArray(S, cRow, j);
+            DoubleVector s = c.neg().fma(c, DoubleVector.fromArray(S, qbl, j0 + j).mul(qi)).max(zero).sqrt();
+            DoubleVector a = c.abs();
+            DoubleVector mx = a.max(s);
+            DoubleVector mn = a.min(s);
+            VectorMask<Double> big = mn.compare(VectorOperators.GT, mx.mul(vTan8));
+            DoubleVector z = mn.blend(mn.sub(mx), big).div(mx.blend(mn.add(mx), big).max(vTiny));
+            DoubleVector w = z.mul(z);
+            DoubleVector ww = w.mul(w);
+            DoubleVector w4 = ww.mul(ww);
+            DoubleVector e0 = ww.fma(w.fma(vP3, vP2), w.fma(vP1, vP0));
+            DoubleVector e1 = ww.fma(w.fma(vP7, vP6), w.fma(vP5, vP4));
+            DoubleVector e2 = ww.fma(vP10, w.fma(vP9, vP8));
+            DoubleVector p = w4.mul(w4).fma(e2, w4.fma(e1, e0));
+            DoubleVector r = p.mul(w).fma(z, z);
+            r = r.blend(r.add(vPi4), big);
+            r = r.blend(vPi2.sub(r), s.compare(VectorOperators.GT, a));
+            r = r.blend(vPi.sub(r), c.compare(VectorOperators.LT, zero));
+            DoubleVector k = vPi.sub(r).mul(vInv2Pi);
+            c = s.mul(vInv2Pi).add(k.mul(c)).fma(vW2, vB2);
+            k.mul(DoubleVector.fromArray(S, thRow, j)).fma(vW2, c).intoArray(thRow, j);
             c.intoArray(cRow, j);
         }
     }

@@ -1,0 +1,118 @@
+package dev.tangent.cli;
+
+import dev.tangent.TangentException;
+import dev.tangent.data.Dataset;
+import dev.tangent.experiment.DataWorkflow;
+import dev.tangent.memory.DType;
+import dev.tangent.report.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code tangent data}: look at a dataset, or move it between Tangent, numpy and LIBSVM. */
+@Command(name = "data", mixinStandardHelpOptions = true,
+        description = "Inspect and export datasets (specs: fashion-mnist:train|test, mnist:DIR:train|test, .npy).",
+        subcommands = {DataCommand.Info.class, DataCommand.Export.class})
+final class DataCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: info or export");
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Shape, class counts, value range and norms of a dataset after --classes/--limit/--normalize.")
+    static final class Info implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "SPEC", description = "The data spec.")
+        String source;
+
+        @Option(names = "--labels", paramLabel = "Y.npy", description = "Targets for a .npy SPEC (n or n x 1).")
+        Path labels;
+
+        @Option(names = "--json", description = "Print JSON instead of text.")
+        boolean json;
+
+        @Mixin
+        DataOptions data = new DataOptions();
+
+        @Override
+        public void run() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (Dataset ds = data.load(source, labels, DType.F64, "SPEC")) {
+                DataWorkflow.Summary s = DataWorkflow.info(ds);
+                if (json) {
+                    out.print(Json.write(s.toJson()));
+                    return;
+                }
+                out.printf(Locale.ROOT, "%s%n", s.description());
+                out.printf(Locale.ROOT, "  samples   %d%n  features  %d%n", s.n(), s.d());
+                out.printf(Locale.ROOT, "  values    [%s, %s]%n", fmt(s.min()), fmt(s.max()));
+                out.printf(Locale.ROOT, "  norms     mean %s, min %s, max %s%n", fmt(s.meanNorm()), fmt(s.minNorm()), fmt(s.maxNorm()));
+                if (s.classCounts() != null) {
+                    StringBuilder sb = new StringBuilder();
+                    for (Map.Entry<Double, Integer> e : s.classCounts().entrySet()) {
+                        sb.append(sb.isEmpty() ? "" : ", ").append(fmt(e.getKey())).append(": ").append(e.getValue());
+                    }
+                    out.printf(Locale.ROOT, "  classes   %s%n", sb);
+                } else if (!s.hasTargets()) {
+                    out.printf(Locale.ROOT, "  classes   (no targets)%n");
+                } else {
+                    out.printf(Locale.ROOT, "  targets   real-valued (more than 100 distinct values)%n");
+                }
+            }
+        }
+
+        private static String fmt(double v) {
+            return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.6g", v);
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Write a dataset (after --classes/--limit/--normalize) for other tools:",
+                    "  npy: x.npy (f64) and y.npy in --out DIR, plus run.json."})
+    static final class Export implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "SPEC", description = "The data spec.")
+        String source;
+
+        @Option(names = "--labels", paramLabel = "Y.npy", description = "Targets for a .npy SPEC (n or n x 1).")
+        Path labels;
+
+        @Option(names = "--format", paramLabel = "npy", defaultValue = "npy", description = "Output format (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
+        Path out;
+
+        @Mixin
+        DataOptions data = new DataOptions();
+
+        @Override
+        public void run() {
+            String f = format.toLowerCase(Locale.ROOT);
+            if (!f.equals("npy")) {
+                throw new TangentException("--format " + format + ": unknown format, expected npy");
+            }
+            DataWorkflow.requireDirectory(out);
+            try (Dataset ds = data.load(source, labels, DType.F64, "SPEC")) {
+                DataWorkflow.exportNpy(ds, out);
+                spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d x %d written to %s%n", ds.description(), ds.size(), ds.dim(), out);
+            }
+        }
+    }
+}
