@@ -125,4 +125,161 @@ public final class Json {
         }
         sb.append('"');
     }
+
+    /** Parses JSON text into maps (LinkedHashMap), lists, doubles, strings, booleans and null. */
+    public static Object parse(String text) {
+        Parser p = new Parser(text);
+        Object v = p.value();
+        p.ws();
+        if (p.i != text.length()) {
+            throw p.error("trailing characters");
+        }
+        return v;
+    }
+
+    private static final class Parser {
+        private final String s;
+        private int i;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        IllegalArgumentException error(String what) {
+            return new IllegalArgumentException("malformed JSON at character " + i + ": " + what);
+        }
+
+        void ws() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        }
+
+        Object value() {
+            ws();
+            if (i >= s.length()) {
+                throw error("unexpected end");
+            }
+            char c = s.charAt(i);
+            switch (c) {
+                case '{' -> {
+                    i++;
+                    Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    ws();
+                    if (i < s.length() && s.charAt(i) == '}') {
+                        i++;
+                        return m;
+                    }
+                    while (true) {
+                        ws();
+                        if (i >= s.length() || s.charAt(i) != '"') {
+                            throw error("expected a key");
+                        }
+                        String k = str();
+                        ws();
+                        expect(':');
+                        m.put(k, value());
+                        ws();
+                        if (i < s.length() && s.charAt(i) == ',') {
+                            i++;
+                            continue;
+                        }
+                        expect('}');
+                        return m;
+                    }
+                }
+                case '[' -> {
+                    i++;
+                    java.util.List<Object> l = new java.util.ArrayList<>();
+                    ws();
+                    if (i < s.length() && s.charAt(i) == ']') {
+                        i++;
+                        return l;
+                    }
+                    while (true) {
+                        l.add(value());
+                        ws();
+                        if (i < s.length() && s.charAt(i) == ',') {
+                            i++;
+                            continue;
+                        }
+                        expect(']');
+                        return l;
+                    }
+                }
+                case '"' -> {
+                    return str();
+                }
+                default -> {
+                    if (s.startsWith("true", i)) {
+                        i += 4;
+                        return Boolean.TRUE;
+                    }
+                    if (s.startsWith("false", i)) {
+                        i += 5;
+                        return Boolean.FALSE;
+                    }
+                    if (s.startsWith("null", i)) {
+                        i += 4;
+                        return null;
+                    }
+                    int st = i;
+                    while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
+                        i++;
+                    }
+                    try {
+                        return Double.parseDouble(s.substring(st, i));
+                    } catch (NumberFormatException e) {
+                        throw error("bad value");
+                    }
+                }
+            }
+        }
+
+        void expect(char c) {
+            if (i >= s.length() || s.charAt(i) != c) {
+                throw error("expected '" + c + "'");
+            }
+            i++;
+        }
+
+        String str() {
+            expect('"');
+            StringBuilder sb = new StringBuilder();
+            while (i < s.length()) {
+                char c = s.charAt(i++);
+                if (c == '"') {
+                    return sb.toString();
+                }
+                if (c == '\\') {
+                    if (i >= s.length()) {
+                        break;
+                    }
+                    char e = s.charAt(i++);
+                    switch (e) {
+                        case 'n' -> sb.append('\n');
+                        case 't' -> sb.append('\t');
+                        case 'r' -> sb.append('\r');
+                        case 'b' -> sb.append('\b');
+                        case 'f' -> sb.append('\f');
+                        case 'u' -> {
+                            if (i + 4 > s.length()) {
+                                throw error("bad escape");
+                            }
+                            try {
+                                sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                            } catch (NumberFormatException ex) {
+                                throw error("bad escape");
+                            }
+                            i += 4;
+                        }
+                        default -> sb.append(e);
+                    }
+                } else {
+                    sb.append(c);
+                }
+            }
+            throw error("unterminated string");
+        }
+    }
 }

@@ -1,0 +1,188 @@
+package dev.tangent.machine;
+
+import dev.tangent.TangentException;
+import dev.tangent.compute.Backend;
+import dev.tangent.io.Npy;
+import dev.tangent.kernel.GramBuilder;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+import dev.tangent.report.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained kernel machine g(x) = Σ_i α_i K(x, x_i) + b with the analytic kernel {@code spec}, and everything needed to
+ * predict with it. Saved as a model directory: {@code model.json} (method, kernel, loss, λ or C, b, shapes and the
+ * SHA-256 of every array file), {@code alpha.npy} (f64, signed), {@code x_train.npy} (f64) and {@code y_train.npy};
+ * {@link #load} verifies the digests, so a corrupted or mismatched file is detected, and loads back bit-identically.
+ */
+public record KernelMachine(String method, KernelSpec spec, String loss, double lambda, double c, double b, double[] alpha,
+                            Matrix xTrain, double[] yTrain, Map<String, Object> meta) implements AutoCloseable {
+    private static final List<String> FILES = List.of("alpha.npy", "x_train.npy", "y_train.npy");
+
+    public KernelMachine {
+        if (alpha.length != xTrain.rows() || yTrain.length != xTrain.rows()) {
+            throw new IllegalArgumentException("alpha, x_train and y_train sizes differ");
+        }
+    }
+
+    /** Writes the model directory (created if needed); each file atomically, model.json last. */
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new TangentException("--out " + dir + ": cannot create directory: " + e.getMessage(), e);
+        }
+        Npy.writeVector(dir.resolve("alpha.npy"), alpha);
+        try (Matrix x64 = xTrain.copy(DType.F64)) {
+            Npy.write(dir.resolve("x_train.npy"), x64);
+        }
+        Npy.writeVector(dir.resolve("y_train.npy"), yTrain);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", "tangent-kernel-machine/1");
+        m.put("method", method);
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("kind", spec.kind().toString());
+        k.put("depth", spec.depth());
+        k.put("weight_std", spec.weightStd());
+        k.put("bias_std", spec.biasStd());
+        m.put("kernel", k);
+        m.put("loss", loss);
+        m.put("lambda", lambda);
+        m.put("c", c);
+        m.put("b", b);
+        m.put("n_train", xTrain.rows());
+        m.put("d", xTrain.cols());
+        Map<String, Object> sums = new LinkedHashMap<>();
+        for (String f : FILES) {
+            sums.put(f, sha256(dir.resolve(f)));
+        }
+        m.put("sha256", sums);
+        m.put("meta", meta);
+        Json.writeFile(dir.resolve("model.json"), m);
+    }
+
+    /** Loads and verifies a model directory. */
+    @SuppressWarnings("unchecked")
+    public static KernelMachine load(Path dir) {
+        Path json = dir.resolve("model.json");
+        Map<String, Object> m;
+        try {
+            m = (Map<String, Object>) Json.parse(Files.readString(json));
+        } catch (NoSuchFileException e) {
+            throw new TangentException("--model " + dir + ": no model.json (not a model directory written by tangent train)");
+        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+            throw new TangentException("--model " + json + ": unreadable: " + e.getMessage(), e);
+        }
+        try {
+            if (!"tangent-kernel-machine/1".equals(m.get("format"))) {
+                throw new TangentException("--model " + json + ": format " + m.get("format") + ", expected tangent-kernel-machine/1");
+            }
+            Map<String, Object> sums = (Map<String, Object>) m.get("sha256");
+            for (String f : FILES) {
+                Path p = dir.resolve(f);
+                if (!Files.exists(p)) {
+                    throw new TangentException("--model " + dir + ": " + f + " is missing");
+                }
+                String expected = (String) sums.get(f);
+                String actual = sha256(p);
+                if (!actual.equals(expected)) {
+                    throw new TangentException("--model " + p + ": checksum mismatch (file changed or corrupted since it was saved)");
+                }
+            }
+            Map<String, Object> k = (Map<String, Object>) m.get("kernel");
+            KernelSpec spec = new KernelSpec(KernelSpec.Kind.parse((String) k.get("kind")), ((Double) k.get("depth")).intValue(),
+                    (Double) k.get("weight_std"), (Double) k.get("bias_std"));
+            double[] alpha = vector(dir.resolve("alpha.npy"));
+            double[] y = vector(dir.resolve("y_train.npy"));
+            Matrix x = Npy.readMatrix(dir.resolve("x_train.npy"), DType.F64, "--model");
+            int n = ((Double) m.get("n_train")).intValue();
+            if (x.rows() != n || alpha.length != n || y.length != n || x.cols() != ((Double) m.get("d")).intValue()) {
+                x.close();
+                throw new TangentException("--model " + dir + ": array shapes do not match model.json (n_train " + n + ")");
+            }
+            return new KernelMachine((String) m.get("method"), spec, (String) m.get("loss"), num(m.get("lambda")),
+                    num(m.get("c")), num(m.get("b")), alpha, x, y, (Map<String, Object>) m.getOrDefault("meta", Map.of()));
+        } catch (ClassCastException | NullPointerException e) {
+            throw new TangentException("--model " + json + ": missing or mistyped field: " + e.getMessage(), e);
+        }
+    }
+
+    private static double num(Object o) {
+        return o == null ? Double.NaN : (Double) o;
+    }
+
+    private static double[] vector(Path p) {
+        try (Matrix v = Npy.readMatrix(p, DType.F64, "--model")) {
+            if (v.cols() != 1) {
+                throw new TangentException("--model " + p + ": expected a vector, found " + v.rows() + " x " + v.cols());
+            }
+            double[] out = new double[v.rows()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = v.get(i, 0);
+            }
+            return out;
+        }
+    }
+
+    static String sha256(Path p) {
+        try (InputStream in = Files.newInputStream(p)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int r; (r = in.read(buf)) > 0; ) {
+                md.update(buf, 0, r);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new TangentException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * g(x) for every row of {@code x} (features as the training data: same normalisation), computing the cross Gram in
+     * blocks of rows so that memory stays O(block · n_train).
+     */
+    public double[] scores(Backend backend, int threads, Matrix x) {
+        if (x.cols() != xTrain.cols()) {
+            throw new TangentException("the test data has " + x.cols() + " features, the model was trained on " + xTrain.cols());
+        }
+        int n = xTrain.rows();
+        double[] out = new double[x.rows()];
+        int block = Math.max(1, Math.min(x.rows(), (int) Math.min(4096, (256L << 20) / (8L * Math.max(1, n)))));
+        GramBuilder gb = new GramBuilder(backend, threads);
+        try (Matrix x64 = x.dtype() == DType.F64 ? null : x.copy(DType.F64);
+             Matrix kb = Matrix.allocate(block, n, DType.F64); Matrix a = Matrix.allocate(n, 1, DType.F64);
+             Matrix g = Matrix.allocate(block, 1, DType.F64)) {
+            Matrix xs = x64 == null ? x : x64;
+            for (int i = 0; i < n; i++) {
+                a.set(i, 0, alpha[i]);
+            }
+            for (int r0 = 0; r0 < x.rows(); r0 += block) {
+                int m = Math.min(block, x.rows() - r0);
+                Matrix kv = kb.rows(0, m);
+                gb.build(spec, xs.rows(r0, m), xTrain, kv);
+                backend.gemm(false, false, 1.0, kv, a, 0.0, g.rows(0, m));
+                for (int i = 0; i < m; i++) {
+                    out[r0 + i] = g.get(i, 0) + b;
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        xTrain.close();
+    }
+}

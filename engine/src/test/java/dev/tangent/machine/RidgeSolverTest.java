@@ -1,0 +1,97 @@
+package dev.tangent.machine;
+
+import dev.tangent.MnistSplits;
+import dev.tangent.TangentException;
+import dev.tangent.compute.Backend;
+import dev.tangent.compute.Backends;
+import dev.tangent.io.Npy;
+import dev.tangent.kernel.GramBuilder;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Spec §4.5: α = (K + λ/2·I)⁻¹ y, checked against numpy.linalg.solve on the same NTK. */
+class RidgeSolverTest {
+    private static final Backend BACKEND = Backends.select("auto", 2).backend();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void matchesNumpySolveOverPaperLambdaGrid() throws Exception {
+        try (MnistSplits.Split tr = MnistSplits.zeroOne(0, 400);
+             Matrix k = new GramBuilder(BACKEND, 2).build(KernelSpec.ntk(1), tr.x())) {
+            Npy.write(dir.resolve("k.npy"), k);
+            Npy.writeVector(dir.resolve("y.npy"), tr.y());
+            double[] lambdas = {0.001, 0.01, 0.1, 1, 10, 100, 1000};
+            StringBuilder py = new StringBuilder("import numpy as np\nK = np.load('" + dir + "/k.npy'); y = np.load('" + dir + "/y.npy')\n");
+            for (int i = 0; i < lambdas.length; i++) {
+                py.append("np.save('").append(dir).append("/a").append(i).append(".npy', np.linalg.solve(K + 0.5 * ")
+                        .append(lambdas[i]).append(" * np.eye(len(y)), y))\n");
+            }
+            python(py.toString());
+            for (int i = 0; i < lambdas.length; i++) {
+                double[] alpha = RidgeSolver.cholesky(BACKEND, k, tr.y(), lambdas[i], 0);
+                try (Matrix ref = Npy.readMatrix(dir.resolve("a" + i + ".npy"), DType.F64, "")) {
+                    double num = 0;
+                    double den = 0;
+                    for (int j = 0; j < alpha.length; j++) {
+                        num += (alpha[j] - ref.get(j, 0)) * (alpha[j] - ref.get(j, 0));
+                        den += ref.get(j, 0) * ref.get(j, 0);
+                    }
+                    double rel = Math.sqrt(num / den);
+                    assertTrue(rel <= 1e-9, "lambda " + lambdas[i] + ": relative error " + rel);
+                }
+            }
+        }
+    }
+
+    @Test
+    void conjugateGradientAgreesWithCholesky() {
+        try (MnistSplits.Split tr = MnistSplits.zeroOne(0, 300);
+             Matrix k = new GramBuilder(BACKEND, 2).build(KernelSpec.ntk(2), tr.x())) {
+            double[] exact = RidgeSolver.cholesky(BACKEND, k, tr.y(), 1.0, 0);
+            RidgeSolver.CgResult cg = RidgeSolver.conjugateGradient(BACKEND, k, tr.y(), 1.0, 1e-12, 5000);
+            assertTrue(cg.converged(), "CG did not converge: residual " + cg.relativeResidual());
+            for (int i = 0; i < exact.length; i++) {
+                assertEquals(exact[i], cg.alpha()[i], 1e-7 * Math.max(1, Math.abs(exact[i])));
+            }
+        }
+    }
+
+    @Test
+    void singularGramAtLambdaZeroSuggestsJitter() {
+        try (Matrix x = Matrix.of(3, 2, DType.F64, 1, 2, 1, 2, 3, 1);
+             Matrix k = new GramBuilder(BACKEND, 1).build(KernelSpec.ntk(1), x)) {
+            TangentException e = assertThrows(TangentException.class,
+                    () -> RidgeSolver.cholesky(BACKEND, k, new double[] {1, -1, 1}, 0, 0));
+            assertTrue(e.getMessage().contains("jitter"), e.getMessage());
+            double[] a = RidgeSolver.cholesky(BACKEND, k, new double[] {1, -1, 1}, 0, 1e-8);
+            assertTrue(Double.isFinite(a[0]));
+        }
+    }
+
+    @Test
+    void negativeLambdaIsRejected() {
+        try (Matrix k = Matrix.of(1, 1, DType.F64, 1)) {
+            assertThrows(TangentException.class, () -> RidgeSolver.cholesky(BACKEND, k, new double[] {1}, -1, 0));
+        }
+    }
+
+    static void python(String script) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c", script).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+    }
+}
