@@ -58,12 +58,8 @@ final class GramCommand implements Runnable {
             description = "Element type of the GEMM and of the output (default: ${DEFAULT-VALUE}; the recursion always runs in f64).")
     DType dtype;
 
-    @Option(names = "--backend", paramLabel = "auto|java|openblas|cuda", defaultValue = "auto",
-            description = "Compute backend (default: ${DEFAULT-VALUE}: OpenBLAS when it loads, else the Java Vector API backend).")
-    String backend;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: the available processors, ${DEFAULT-VALUE}).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @picocli.CommandLine.Mixin
+    BackendOptions compute = new BackendOptions();
 
     @picocli.CommandLine.Mixin
     DataOptions data = new DataOptions();
@@ -76,32 +72,26 @@ final class GramCommand implements Runnable {
 
     @Override
     public void run() {
-        if (threads < 1) {
-            throw new TangentException("--threads must be >= 1, found " + threads);
-        }
         if (tile < 8) {
             throw new TangentException("--tile must be >= 8, found " + tile);
         }
         KernelSpec kspec = new KernelSpec(kind, depth, weightStd, biasStd);
         DataSource xs = DataSource.parse(x, "--x");
         DataSource x2s = x2 == null ? null : DataSource.parse(x2, "--x2");
-        Backends.Selection sel = Backends.select(backend, threads);
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (sel.fellBack() || parent.verbose) {
-            err.println("tangent gram: " + sel.reason());
-        }
+        Backends.Selection sel = compute.select(err, "gram", parent.verbose);
         int expected = data.limit > 0 ? data.limit : 0;
         try (ProgressBar bar = new ProgressBar(err, "gram", expected == 0 || expected >= 2000)) {
             GramWorkflow.Result r = GramWorkflow.run(new GramWorkflow.Request(xs, x2s, data.selection(), data.normalize, kspec, dtype,
-                    sel.backend(), threads, tile, out, (done, total) -> bar.update(done, total, "tiles")));
+                    sel.backend(), compute.threads, tile, out, (done, total) -> bar.update(done, total, "tiles")));
             bar.close();
             long bytes = (long) r.rows() * r.cols() * dtype.bytes();
             o.printf(Locale.ROOT, "%s: %d x %d %s of %s%s, d = %d%n", out, r.rows(), r.cols(), kspec, r.xDescription(),
                     r.x2Description() == null ? "" : " vs " + r.x2Description(), r.dim());
             o.printf(Locale.ROOT, "built in %.3f s with %s (%d threads, %s): %.1f M entries/s, %.1f GFLOP/s in the inner products; "
                             + "loading took %.3f s; output %s%n",
-                    r.seconds(), r.backend(), threads, dtype, r.entriesPerSecond() / 1e6, r.gflops(), r.loadSeconds(),
+                    r.seconds(), r.backend(), compute.threads, dtype, r.entriesPerSecond() / 1e6, r.gflops(), r.loadSeconds(),
                     MemoryBudget.human(bytes));
         }
     }

@@ -30,11 +30,8 @@ final class PredictCommand implements Runnable {
     @Option(names = "--test-labels", paramLabel = "Y.npy", description = "Targets for a .npy --test.")
     Path testLabels;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|java|openblas", description = "Compute backend (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: ${DEFAULT-VALUE}).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Mixin
+    BackendOptions compute = new BackendOptions();
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
@@ -44,9 +41,9 @@ final class PredictCommand implements Runnable {
 
     @Override
     public void run() {
-        Backends.Selection sel = Backends.select(backend, threads);
+        Backends.Selection sel = compute.select(spec.commandLine().getErr(), "predict", false);
         try (Dataset ds = data.load(test, testLabels, DType.F64, "--test")) {
-            PredictWorkflow.Result r = PredictWorkflow.run(model, ds, sel.backend(), threads, out);
+            PredictWorkflow.Result r = PredictWorkflow.run(model, ds, sel.backend(), compute.threads, out);
             spec.commandLine().getOut().printf(Locale.ROOT, "%d scores written to %s%s (%.2f s)%n", r.n(), out.resolve("scores.npy"),
                     Double.isNaN(r.accuracy()) ? "" : String.format(Locale.ROOT, "; accuracy %.2f%%", 100 * r.accuracy()), r.seconds());
         }

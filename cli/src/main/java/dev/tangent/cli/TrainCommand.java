@@ -93,11 +93,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--epsilon", defaultValue = "0.1", paramLabel = "EPS", description = "svr-sgd tube width (default: ${DEFAULT-VALUE}).")
     double epsilon;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|java|openblas", description = "Compute backend (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: ${DEFAULT-VALUE}).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Mixin
+    BackendOptions compute = new BackendOptions();
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
@@ -123,20 +120,17 @@ final class TrainCommand implements Runnable {
                 throw new TangentException("--lambda must be finite and >= 0, found " + l);
             }
         }
-        if (batch < 0 || threads < 1) {
-            throw new TangentException(batch < 0 ? "--batch must be >= 0, found " + batch : "--threads must be >= 1");
+        if (batch < 0) {
+            throw new TangentException("--batch must be >= 0, found " + batch);
         }
         KernelSpec ks = new KernelSpec(kind, depth, weightStd, biasStd);
-        Backends.Selection sel = Backends.select(backend, threads);
         PrintWriter err = spec.commandLine().getErr();
-        if (sel.fellBack() || parent.verbose) {
-            err.println("tangent train: " + sel.reason());
-        }
+        Backends.Selection sel = compute.select(err, "train", parent.verbose);
         try (ProgressBar bar = new ProgressBar(err, "train", m != TrainWorkflow.Method.KRR)) {
             TrainWorkflow.Result r = TrainWorkflow.run(new TrainWorkflow.Request(DataSource.parse(train, trainLabels, "--train"),
-                    trainLabels, test == null ? null : DataSource.parse(test, testLabels, "--test"), testLabels,
+                    test == null ? null : DataSource.parse(test, testLabels, "--test"),
                     data.selection(), data.normalize, ks, m, lambdas, jitter, lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs,
-                    seed, !naturalOrder, dec, epsilon, sel.backend(), threads, out, (s, t) -> bar.update(s, t, "steps")));
+                    seed, !naturalOrder, dec, epsilon, sel.backend(), compute.threads, out, (s, t) -> bar.update(s, t, "steps")));
             bar.close();
             PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "%s on %d training points (%s), Gram %.2f s, fit %.2f s%n", m, r.nTrain(), ks, r.gramSeconds(), r.fitSeconds());

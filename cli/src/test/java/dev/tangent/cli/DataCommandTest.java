@@ -58,7 +58,7 @@ class DataCommandTest {
     @Test
     void infoCountsClasses() throws IOException {
         Path d = mnistDir("ok", 9, 9, 0x803, true);
-        GramCommandTest.Outcome o = GramCommandTest.run("data", "info", "mnist:" + d + ":test", "--normalize", "none");
+        Cli.Outcome o = Cli.run("data", "info", "mnist:" + d + ":test", "--normalize", "none");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("samples   9"), o.out());
         assertTrue(o.out().contains("features  4"), o.out());
@@ -70,7 +70,7 @@ class DataCommandTest {
     void exportWritesNpyThatRoundTrips() throws IOException {
         Path d = mnistDir("ok", 9, 9, 0x803, false);
         Path out = dir.resolve("export");
-        GramCommandTest.Outcome o = GramCommandTest.run("data", "export", "mnist:" + d + ":test", "--classes", "2,1",
+        Cli.Outcome o = Cli.run("data", "export", "mnist:" + d + ":test", "--classes", "2,1",
                 "--normalize", "none", "--format", "npy", "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         try (Matrix x = Npy.readMatrix(out.resolve("x.npy"), DType.F64, ""); Matrix y = Npy.readMatrix(out.resolve("y.npy"), DType.F64, "")) {
@@ -86,25 +86,18 @@ class DataCommandTest {
         assertTrue(Files.readString(out.resolve("run.json")).contains("\"samples\": 6"));
     }
 
-    private void assertBad(String fragment, String... args) {
-        GramCommandTest.Outcome o = GramCommandTest.run(args);
-        assertEquals(2, o.code(), o.err());
-        List<String> lines = o.errLines();
-        assertEquals(1, lines.size(), lines.toString());
-        assertTrue(lines.get(0).contains(fragment), lines.get(0) + " should contain " + fragment);
-        assertFalse(lines.get(0).contains("Exception"), lines.get(0));
-    }
+
 
     @Test
     void wrongMagic() throws IOException {
         Path d = mnistDir("magic", 4, 4, 0x802, true);
-        assertBad("wrong IDX magic 0x00000802, expected 0x00000803", "data", "info", "mnist:" + d + ":test");
+        Cli.assertBadInput(null, "wrong IDX magic 0x00000802, expected 0x00000803", "data", "info", "mnist:" + d + ":test");
     }
 
     @Test
     void inconsistentCounts() throws IOException {
         Path d = mnistDir("counts", 5, 4, 0x803, true);
-        assertBad("header says 5 images but", "data", "info", "mnist:" + d + ":test");
+        Cli.assertBadInput(null, "header says 5 images but", "data", "info", "mnist:" + d + ":test");
     }
 
     @Test
@@ -113,7 +106,7 @@ class DataCommandTest {
         Path img = d.resolve("t10k-images-idx3-ubyte.gz");
         byte[] all = Files.readAllBytes(img);
         Files.write(img, Arrays.copyOf(all, all.length / 2));
-        assertBad("t10k-images-idx3-ubyte.gz", "data", "info", "mnist:" + d + ":test");
+        Cli.assertBadInput(null, "t10k-images-idx3-ubyte.gz", "data", "info", "mnist:" + d + ":test");
     }
 
     @Test
@@ -122,28 +115,28 @@ class DataCommandTest {
         Path img = d.resolve("t10k-images-idx3-ubyte");
         byte[] all = Files.readAllBytes(img);
         Files.write(img, Arrays.copyOf(all, all.length - 10));
-        assertBad("truncated: header says 50 images, data ends in image 47", "data", "info", "mnist:" + d + ":test");
+        Cli.assertBadInput(null, "truncated: header says 50 images, data ends in image 47", "data", "info", "mnist:" + d + ":test");
     }
 
     @Test
     void missingDirectory() {
-        assertBad("mnist data not found", "data", "info", "mnist:" + dir.resolve("nowhere") + ":test");
+        Cli.assertBadInput(null, "mnist data not found", "data", "info", "mnist:" + dir.resolve("nowhere") + ":test");
     }
 
     @Test
     void classNotPresent() throws IOException {
         Path d = mnistDir("ok", 9, 9, 0x803, true);
-        assertBad("class 7 does not occur", "data", "info", "mnist:" + d + ":test", "--classes", "0,7");
+        Cli.assertBadInput(null, "class 7 does not occur", "data", "info", "mnist:" + d + ":test", "--classes", "0,7");
     }
 
     @Test
     void limitZero() throws IOException {
         Path d = mnistDir("ok", 9, 9, 0x803, true);
-        assertBad("--limit must be a positive number", "data", "info", "mnist:" + d + ":test", "--limit", "0");
+        Cli.assertBadInput(null, "--limit must be a positive number", "data", "info", "mnist:" + d + ":test", "--limit", "0");
     }
 
     @Test
     void badSplit() {
-        assertBad("split 'val', expected train or test", "data", "info", "mnist:" + dir + ":val");
+        Cli.assertBadInput(null, "split 'val', expected train or test", "data", "info", "mnist:" + dir + ":val");
     }
 }

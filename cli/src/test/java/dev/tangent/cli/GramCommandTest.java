@@ -8,17 +8,13 @@ import dev.tangent.memory.Matrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,20 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GramCommandTest {
     @TempDir
     Path dir;
-
-    record Outcome(int code, String out, String err) {
-        /** stderr without the JVM's unavoidable incubator warning. */
-        List<String> errLines() {
-            return err.lines().filter(l -> !l.isBlank() && !l.startsWith("WARNING: Using incubator")).toList();
-        }
-    }
-
-    static Outcome run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     private Path npy(String name, int n, int d, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -78,7 +60,7 @@ class GramCommandTest {
         Path x = npy("x.npy", 23, 11, 1);
         Path x2 = npy("x2.npy", 5, 11, 2);
         Path out = dir.resolve("K.npy");
-        Outcome o = run("gram", "--x", x.toString(), "--x2", x2.toString(), "--depth", "3", "--bias-std", "0.2",
+        Cli.Outcome o = Cli.run("gram", "--x", x.toString(), "--x2", x2.toString(), "--depth", "3", "--bias-std", "0.2",
                 "--backend", "java", "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("23 x 5"), o.out());
@@ -98,32 +80,15 @@ class GramCommandTest {
     void f32OutputHasF32Dtype() {
         Path x = npy("x.npy", 9, 4, 3);
         Path out = dir.resolve("K32.npy");
-        assertEquals(0, run("gram", "--x", x.toString(), "--depth", "1", "--dtype", "f32", "--out", out.toString()).code());
+        assertEquals(0, Cli.run("gram", "--x", x.toString(), "--depth", "1", "--dtype", "f32", "--out", out.toString()).code());
         assertEquals("<f4", Npy.readHeader(out).descr());
         assertEquals("(9, 9)", Npy.readHeader(out).shapeString());
-    }
-
-    private void assertBadInput(Path out, String expectedFragment, String... args) {
-        Outcome o = run(args);
-        assertEquals(2, o.code(), "exit code; stderr: " + o.err());
-        List<String> lines = o.errLines();
-        assertEquals(1, lines.size(), "exactly one line on stderr, got: " + lines);
-        assertTrue(lines.get(0).contains(expectedFragment), "message '" + lines.get(0) + "' should mention " + expectedFragment);
-        assertFalse(lines.get(0).contains("Exception"), "no stack trace or exception name: " + lines.get(0));
-        if (out != null) {
-            assertFalse(Files.exists(out), "no output file may be left behind");
-            try (Stream<Path> s = Files.list(out.toAbsolutePath().getParent())) {
-                assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".part")), "no temp file may be left behind");
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 
     @Test
     void missingFile() {
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "nope.npy: no such file", "gram", "--x", dir.resolve("nope.npy").toString(), "--depth", "1", "--out", out.toString());
+        Cli.assertBadInput(out, "nope.npy: no such file", "gram", "--x", dir.resolve("nope.npy").toString(), "--depth", "1", "--out", out.toString());
     }
 
     @Test
@@ -131,21 +96,21 @@ class GramCommandTest {
         Path bad = dir.resolve("text.npy");
         Files.writeString(bad, "hello, I am a CSV file\n1,2,3\n");
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "not an .npy file", "gram", "--x", bad.toString(), "--depth", "1", "--out", out.toString());
+        Cli.assertBadInput(out, "not an .npy file", "gram", "--x", bad.toString(), "--depth", "1", "--out", out.toString());
     }
 
     @Test
     void fortranOrder() throws IOException {
         Path f = rawNpy("f.npy", "{'descr': '<f8', 'fortran_order': True, 'shape': (3, 2), }", 6, 1.0);
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "Fortran", "gram", "--x", f.toString(), "--depth", "1", "--out", out.toString());
+        Cli.assertBadInput(out, "Fortran", "gram", "--x", f.toString(), "--depth", "1", "--out", out.toString());
     }
 
     @Test
     void threeDimensionalArray() throws IOException {
         Path f = rawNpy("c.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3, 4), }", 24, 1.0);
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "3-D array of shape (2, 3, 4)", "gram", "--x", f.toString(), "--depth", "1", "--out", out.toString());
+        Cli.assertBadInput(out, "3-D array of shape (2, 3, 4)", "gram", "--x", f.toString(), "--depth", "1", "--out", out.toString());
     }
 
     @Test
@@ -153,62 +118,62 @@ class GramCommandTest {
         Path x = npy("x.npy", 4, 5, 1);
         Path x2 = npy("x2.npy", 4, 6, 2);
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "--x2 has 6", "gram", "--x", x.toString(), "--x2", x2.toString(), "--depth", "1", "--out", out.toString());
+        Cli.assertBadInput(out, "--x2 has 6", "gram", "--x", x.toString(), "--x2", x2.toString(), "--depth", "1", "--out", out.toString());
     }
 
     @Test
     void nanInInput() throws IOException {
         Path f = rawNpy("nan.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", 4, Double.NaN);
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "NaN at row 0, column 0", "gram", "--x", f.toString(), "--depth", "1", "--out", out.toString());
+        Cli.assertBadInput(out, "NaN at row 0, column 0", "gram", "--x", f.toString(), "--depth", "1", "--out", out.toString());
     }
 
     @Test
     void infinityInInput() throws IOException {
         Path f = rawNpy("inf.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", 4, Double.POSITIVE_INFINITY);
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "Infinity at row 0", "gram", "--x", npy("ok.npy", 2, 2, 1).toString(), "--x2", f.toString(),
+        Cli.assertBadInput(out, "Infinity at row 0", "gram", "--x", npy("ok.npy", 2, 2, 1).toString(), "--x2", f.toString(),
                 "--depth", "1", "--out", out.toString());
     }
 
     @Test
     void negativeDepth() {
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "--depth", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "-1", "--out", out.toString());
+        Cli.assertBadInput(out, "--depth", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "-1", "--out", out.toString());
     }
 
     @Test
     void unwritableOut() {
         Path out = dir.resolve("no-such-dir").resolve("K.npy");
-        assertBadInput(null, "does not exist", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1", "--out", out.toString());
+        Cli.assertBadInput(null, "does not exist", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1", "--out", out.toString());
         assertFalse(Files.exists(out));
     }
 
     @Test
     void outIsADirectory() {
-        assertBadInput(null, "is a directory", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1", "--out", dir.toString());
+        Cli.assertBadInput(null, "is a directory", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1", "--out", dir.toString());
     }
 
     @Test
     void missingRequiredOption() {
-        assertBadInput(null, "--out", "gram", "--x", "x.npy", "--depth", "1");
+        Cli.assertBadInput(null, "--out", "gram", "--x", "x.npy", "--depth", "1");
     }
 
     @Test
     void unknownBackend() {
         Path out = dir.resolve("K.npy");
-        assertBadInput(out, "unknown backend", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
+        Cli.assertBadInput(out, "unknown backend", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
                 "--backend", "tpu", "--out", out.toString());
     }
 
     @Test
     void badDtype() {
-        assertBadInput(null, "f16", "gram", "--x", "x.npy", "--depth", "1", "--dtype", "f16", "--out", "K.npy");
+        Cli.assertBadInput(null, "f16", "gram", "--x", "x.npy", "--depth", "1", "--dtype", "f16", "--out", "K.npy");
     }
 
     @Test
     void infoDescribesTheMachine() {
-        Outcome o = run("info");
+        Cli.Outcome o = Cli.run("info");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("SIMD"), o.out());
         assertTrue(o.out().contains("Backend    auto ->"), o.out());

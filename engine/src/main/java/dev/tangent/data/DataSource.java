@@ -4,6 +4,7 @@ import dev.tangent.TangentException;
 import dev.tangent.io.Idx;
 import dev.tangent.io.LabeledMatrix;
 import dev.tangent.io.Npy;
+import dev.tangent.memory.Checks;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
@@ -34,7 +35,8 @@ public sealed interface DataSource {
     LabeledMatrix read(DType dtype, Selection sel, String option);
 
     /**
-     * Loads the selected samples, normalised; with a class pair the targets become ±1.
+     * Loads the selected samples, checked finite (NaN or infinity: one-line error naming the first one) and normalised;
+     * with a class pair the targets become ±1.
      *
      * @param norm   the normalisation, or null for the source's default
      * @param option the command-line option naming this source, for messages
@@ -49,9 +51,16 @@ public sealed interface DataSource {
                 y[i] = sel.target(y[i]);
             }
         }
-        nz.apply(lm.x());
         String what = sel.describe();
-        return new Dataset(lm.x(), y, spec() + (what.isEmpty() ? "" : ", " + what) + ", " + nz);
+        String description = spec() + (what.isEmpty() ? "" : ", " + what) + ", " + nz;
+        try {
+            Checks.requireFinite(lm.x(), option + " " + description);
+            nz.apply(lm.x());
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
+        return new Dataset(lm.x(), y, description);
     }
 
     /** {@code load(dtype, Selection with only a limit, norm, option)}. */

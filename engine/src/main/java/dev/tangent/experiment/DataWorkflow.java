@@ -3,7 +3,6 @@ package dev.tangent.experiment;
 import dev.tangent.TangentException;
 import dev.tangent.data.Dataset;
 import dev.tangent.io.Npy;
-import dev.tangent.memory.Checks;
 import dev.tangent.report.Json;
 
 import java.nio.file.Files;
@@ -43,7 +42,6 @@ public final class DataWorkflow {
     }
 
     public static Summary info(Dataset ds) {
-        Checks.requireFinite(ds.x(), ds.description());
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         double sumNorm = 0;
@@ -81,7 +79,6 @@ public final class DataWorkflow {
     /** Writes {@code x.npy}, {@code y.npy} (when there are targets) and {@code run.json} into {@code outDir}. */
     public static void exportNpy(Dataset ds, Path outDir) {
         requireDirectory(outDir);
-        Checks.requireFinite(ds.x(), ds.description());
         Npy.write(outDir.resolve("x.npy"), ds.x());
         if (ds.y() != null) {
             Npy.writeVector(outDir.resolve("y.npy"), ds.y());

@@ -13,7 +13,6 @@ import dev.tangent.machine.KernelMachine;
 import dev.tangent.machine.Loss;
 import dev.tangent.machine.RidgeSolver;
 import dev.tangent.machine.SubgradientSolver;
-import dev.tangent.memory.Checks;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 import dev.tangent.report.Json;
@@ -65,7 +64,7 @@ public final class TrainWorkflow {
      * @param jitter   added to the diagonal for the Cholesky solve (krr)
      * @param epsilon  ε of the ε-insensitive loss
      */
-    public record Request(DataSource train, Path trainLabels, DataSource test, Path testLabels, Selection selection,
+    public record Request(DataSource train, DataSource test, Selection selection,
                           Normalization norm, KernelSpec spec, Method method, List<Double> lambdas, double jitter,
                           double lr, int batch, int epochs, long seed, boolean shuffle, SubgradientSolver.Decay decay,
                           double epsilon, Backend backend, int threads, Path out, SubgradientSolver.Progress progress) {
@@ -93,8 +92,8 @@ public final class TrainWorkflow {
             case SVR_SGD -> new Loss.EpsilonInsensitive(r.epsilon());
             case LOGISTIC -> new Loss.Logistic();
         };
-        try (Dataset train = load(r.train(), r.trainLabels(), r, "--train");
-             Dataset test = r.test() == null ? null : load(r.test(), r.testLabels(), r, "--test")) {
+        try (Dataset train = load(r.train(), r, "--train");
+             Dataset test = r.test() == null ? null : load(r.test(), r, "--test")) {
             if (train.y() == null) {
                 throw new TangentException("--train " + train.description() + ": no targets (pass --train-labels for a .npy)");
             }
@@ -235,18 +234,8 @@ public final class TrainWorkflow {
         Json.writeFile(r.out().resolve("run.json"), run);
     }
 
-    private static Dataset load(DataSource src, Path labels, Request r, String option) {
-        DataSource s = labels == null ? src : switch (src) {
-            case DataSource.NpyFile f -> new DataSource.NpyFile(f.spec(), f.path(), labels);
-            default -> src;
-        };
-        Dataset ds = s.load(DType.F64, r.selection(), r.norm(), option);
-        try {
-            Checks.requireFinite(ds.x(), option + " " + ds.description());
-        } catch (RuntimeException e) {
-            ds.close();
-            throw e;
-        }
-        return ds;
+    private static Dataset load(DataSource src, Request r, String option) {
+        return src.load(DType.F64, r.selection(), r.norm(), option);
     }
+
 }
