@@ -1,0 +1,77 @@
+package dev.tangent.experiment;
+
+import dev.tangent.compute.Backend;
+import dev.tangent.kernel.GramBuilder;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
+
+/**
+ * {@code tangent bench gram}: the fused Gram K(X, X) against the bare syrk of the same X on the same backend, timed in
+ * one process after warm-up, alternating the two so that machine noise hits both alike. For quick checks on a user's
+ * machine; the reference figures come from the JMH benchmarks in bench/.
+ */
+public final class BenchWorkflow {
+    private BenchWorkflow() {
+    }
+
+    /** Seconds of each repetition, sorted. */
+    public record Timing(double[] seconds) {
+        public double median() {
+            int n = seconds.length;
+            return n % 2 == 1 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
+        }
+
+        public double min() {
+            return seconds[0];
+        }
+
+        public double max() {
+            return seconds[seconds.length - 1];
+        }
+    }
+
+    public record Result(int n, int d, KernelSpec spec, DType dtype, String backend, int threads, Timing gram, Timing syrk) {
+        public double ratio() {
+            return gram.median() / syrk.median();
+        }
+    }
+
+    /**
+     * @param progress receives the number of finished timed runs (of 2·(warmup + reps))
+     */
+    public static Result gram(Backend backend, int threads, int n, int d, KernelSpec spec, DType dtype, int warmup, int reps,
+                              long seed, LongConsumer progress) {
+        SplittableRandom r = new SplittableRandom(seed);
+        try (Matrix x = Matrix.allocate(n, d, dtype); Matrix out = Matrix.allocate(n, n, dtype)) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) {
+                    x.set(i, j, r.nextDouble());
+                }
+            }
+            GramBuilder gb = new GramBuilder(backend, threads);
+            double[] tg = new double[reps];
+            double[] ts = new double[reps];
+            long done = 0;
+            for (int k = 0; k < warmup + reps; k++) {
+                long t0 = System.nanoTime();
+                gb.build(spec, x, null, out);
+                long t1 = System.nanoTime();
+                backend.syrk(1.0, x, 0.0, out);
+                long t2 = System.nanoTime();
+                if (k >= warmup) {
+                    tg[k - warmup] = (t1 - t0) / 1e9;
+                    ts[k - warmup] = (t2 - t1) / 1e9;
+                }
+                progress.accept(done += 2);
+            }
+            Arrays.sort(tg);
+            Arrays.sort(ts);
+            return new Result(n, d, spec, dtype, backend.name(), threads, new Timing(tg), new Timing(ts));
+        }
+    }
+}
