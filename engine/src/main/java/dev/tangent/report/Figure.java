@@ -1,0 +1,131 @@
+package dev.tangent.report;
+
+import de.erichseifert.vectorgraphics2d.Document;
+import de.erichseifert.vectorgraphics2d.VectorGraphics2D;
+import de.erichseifert.vectorgraphics2d.svg.SVGProcessor;
+import de.erichseifert.vectorgraphics2d.util.PageSize;
+import dev.tangent.io.AtomicFile;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.AffineTransform;
+import java.awt.image.BufferedImage;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Multi-panel line figures written as PNG and SVG (XChart panels painted in a grid onto Java2D and VectorGraphics2D
+ * canvases). Series are lines, markers or both; log axes drop non-positive points.
+ */
+public final class Figure {
+    private Figure() {
+    }
+
+    /**
+     * @param color index into the palette (series of the same color are one quantity, e.g. solid KM and dotted NN)
+     */
+    public record Series(String name, double[] x, double[] y, boolean line, boolean markers, int color) {
+    }
+
+    public record Panel(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Series> series) {
+    }
+
+    private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194),
+            new Color(127, 127, 127), new Color(188, 189, 34), new Color(23, 190, 207)};
+
+    /** Writes {@code base}.png and {@code base}.svg with the panels in a grid of {@code cols} columns. */
+    public static void write(Path base, int cols, int panelWidth, int panelHeight, List<Panel> panels) {
+        System.setProperty("java.awt.headless", "true");
+        List<XYChart> charts = new ArrayList<>();
+        for (Panel p : panels) {
+            charts.add(chart(p, panelWidth, panelHeight));
+        }
+        int rows = (panels.size() + cols - 1) / cols;
+        int w = cols * panelWidth;
+        int h = rows * panelHeight;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        paint(g, charts, cols, panelWidth, panelHeight);
+        g.dispose();
+        Path png = base.resolveSibling(base.getFileName() + ".png");
+        AtomicFile.write(png, temp -> ImageIO.write(img, "png", temp.toFile()));
+        VectorGraphics2D vg = new VectorGraphics2D();
+        paint(vg, charts, cols, panelWidth, panelHeight);
+        Document doc = new SVGProcessor().getDocument(vg.getCommands(), new PageSize(0, 0, w, h));
+        Path svg = base.resolveSibling(base.getFileName() + ".svg");
+        AtomicFile.write(svg, temp -> {
+            try (OutputStream o = Files.newOutputStream(temp)) {
+                doc.writeTo(o);
+            }
+        });
+    }
+
+    private static void paint(Graphics2D g, List<XYChart> charts, int cols, int pw, int ph) {
+        AffineTransform base = g.getTransform();
+        for (int k = 0; k < charts.size(); k++) {
+            g.setTransform(base);
+            g.translate((k % cols) * pw, (k / cols) * ph);
+            charts.get(k).paint(g, pw, ph);
+        }
+        g.setTransform(base);
+    }
+
+    private static XYChart chart(Panel p, int w, int h) {
+        XYChart c = new XYChartBuilder().width(w).height(h).title(p.title()).xAxisTitle(p.xLabel()).yAxisTitle(p.yLabel()).build();
+        Styler.LegendPosition pos = Styler.LegendPosition.InsideNE;
+        c.getStyler().setLegendPosition(pos);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setPlotBackgroundColor(Color.WHITE);
+        c.getStyler().setLegendBorderColor(Color.LIGHT_GRAY);
+        c.getStyler().setXAxisLogarithmic(p.logX());
+        c.getStyler().setYAxisLogarithmic(p.logY());
+        c.getStyler().setMarkerSize(6);
+        for (Series s : p.series()) {
+            double[][] xy = keep(s.x(), s.y(), p.logX(), p.logY());
+            if (xy[0].length == 0) {
+                continue;
+            }
+            XYSeries series = c.addSeries(s.name(), xy[0], xy[1]);
+            Color col = PALETTE[Math.floorMod(s.color(), PALETTE.length)];
+            series.setLineColor(col);
+            series.setMarkerColor(col);
+            series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            if (!s.line()) {
+                series.setLineStyle(new java.awt.BasicStroke(0f));
+                series.setLineColor(new Color(0, 0, 0, 0));
+            }
+            series.setMarker(s.markers() ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+        }
+        return c;
+    }
+
+    /** Drops non-finite points, and non-positive ones on log axes. */
+    private static double[][] keep(double[] x, double[] y, boolean logX, boolean logY) {
+        int n = 0;
+        double[] kx = new double[x.length];
+        double[] ky = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            boolean ok = Double.isFinite(x[i]) && Double.isFinite(y[i]) && (!logX || x[i] > 0) && (!logY || y[i] > 0);
+            if (ok) {
+                kx[n] = x[i];
+                ky[n] = y[i];
+                n++;
+            }
+        }
+        return new double[][] {java.util.Arrays.copyOf(kx, n), java.util.Arrays.copyOf(ky, n)};
+    }
+}
