@@ -52,18 +52,7 @@ public final class Dct2 {
     /** out = DCT-II(in) on both axes; {@code in} and {@code out} may be the same array. */
     public void forward(double[] in, double[] out) {
         check(in, out);
-        double[] t = new double[h * w];
-        // Axis 0: t = C_h · in.
-        for (int k = 0; k < h; k++) {
-            for (int r = 0; r < h; r++) {
-                double c = ch[k * h + r];
-                int ti = k * w;
-                int ii = r * w;
-                for (int col = 0; col < w; col++) {
-                    t[ti + col] += c * in[ii + col];
-                }
-            }
-        }
+        double[] t = axis0(in, false);
         // Axis 1: out = t · C_wᵀ (dot products of rows of t with rows of C_w).
         for (int r = 0; r < h; r++) {
             for (int k = 0; k < w; k++) {
@@ -79,18 +68,7 @@ public final class Dct2 {
     /** out = DCT-III(in) on axis 0 then axis 1, the inverse of {@link #forward}; the arrays may be the same. */
     public void inverse(double[] in, double[] out) {
         check(in, out);
-        double[] t = new double[h * w];
-        // Axis 0: t = C_hᵀ · in.
-        for (int k = 0; k < h; k++) {
-            for (int r = 0; r < h; r++) {
-                double c = ch[k * h + r];
-                int ti = r * w;
-                int ii = k * w;
-                for (int col = 0; col < w; col++) {
-                    t[ti + col] += c * in[ii + col];
-                }
-            }
-        }
+        double[] t = axis0(in, true);
         // Axis 1: out = t · C_w.
         java.util.Arrays.fill(out, 0.0);
         for (int r = 0; r < h; r++) {
@@ -103,6 +81,22 @@ public final class Dct2 {
                 }
             }
         }
+    }
+
+    /** Along axis 0: C_h·in, or C_hᵀ·in when {@code transpose} (row k of C_h scaled into row k or out of it). */
+    private double[] axis0(double[] in, boolean transpose) {
+        double[] t = new double[h * w];
+        for (int k = 0; k < h; k++) {
+            for (int r = 0; r < h; r++) {
+                double c = ch[k * h + r];
+                int ti = (transpose ? r : k) * w;
+                int ii = (transpose ? k : r) * w;
+                for (int col = 0; col < w; col++) {
+                    t[ti + col] += c * in[ii + col];
+                }
+            }
+        }
+        return t;
     }
 
     private void check(double[] in, double[] out) {
