@@ -20,7 +20,7 @@ import java.util.Map;
 /** {@code tangent data}: look at a dataset, or move it between Tangent, numpy and LIBSVM. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Inspect and export datasets (specs: fashion-mnist:train|test, mnist:DIR:train|test, .npy).",
-        subcommands = {DataCommand.Info.class, DataCommand.Export.class})
+        subcommands = {DataCommand.Info.class, DataCommand.Export.class, DataCommand.Prep.class})
 final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -113,6 +113,47 @@ final class DataCommand implements Runnable {
                 DataWorkflow.exportNpy(ds, out);
                 spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d x %d written to %s%n", ds.description(), ds.size(), ds.dim(), out);
             }
+        }
+    }
+
+    @Command(name = "prep", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Build paper B's datasets (spec section 7.2) as X.npy, Y.npy, Xt.npy, Yt.npy (float32) + run.json:",
+                    "  fmnist-hf  Fashion-MNIST + high-frequency DCT noise, tau = linspace(0, 3, 15)[index]",
+                    "  fmnist-lf  Fashion-MNIST, k x k low-frequency DCT block replaced by matched noise, k = 1 + 2 index",
+                    "  synth      spiked covariates, d = 1024, d0 = 16, kappa = index/10 (seeds 145/2/14)",
+                    "Noise comes from numpy's legacy RandomState(2048), train first, as the reference code."})
+    static final class Prep implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--dataset", required = true, paramLabel = "fmnist-hf|fmnist-lf|synth", description = "Which dataset.")
+        String dataset;
+
+        @Option(names = "--noise-index", required = true, paramLabel = "K", description = "Noise level index (0-14 hf, 0-13 lf, 0-9 synth).")
+        int noiseIndex;
+
+        @Option(names = "--n", defaultValue = "-1", description = "Training samples: first N of Fashion-MNIST, or synth size (default: the paper's).")
+        int n;
+
+        @Option(names = "--n-test", defaultValue = "-1", description = "Test samples (default: the paper's).")
+        int nTest;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+        Path out;
+
+        @Mixin
+        BackendOptions compute = new BackendOptions();
+
+        @Override
+        public void run() {
+            if (n == 0 || n < -1 || nTest == 0 || nTest < -1) {
+                throw new TangentException("--n and --n-test must be positive, found " + n + " and " + nTest);
+            }
+            var sel = compute.select(spec.commandLine().getErr(), "data prep", false);
+            var r = dev.tangent.experiment.PrepWorkflow.run(new dev.tangent.experiment.PrepWorkflow.Request(
+                    dev.tangent.experiment.PrepWorkflow.parseKind(dataset), noiseIndex, n, nTest, out, sel.backend()));
+            spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d train, %d test, d = %d, %s -> %s%n", dataset, r.n(), r.nTest(), r.d(),
+                    r.parameters(), out);
         }
     }
 }
