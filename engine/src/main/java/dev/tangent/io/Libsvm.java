@@ -266,7 +266,7 @@ public final class Libsvm {
 
         private final FileChannel ch;
         private final String who;
-        byte[] buf = new byte[BLOCK];
+        byte[] buf;
         int start;
         int end;
         long lineNo;
@@ -278,6 +278,7 @@ public final class Libsvm {
         Lines(Path file, String who) {
             this.who = who;
             try {
+                buf = new byte[(int) Math.clamp(Files.size(file) + 1, 1 << 12, BLOCK)];
                 ch = FileChannel.open(file, StandardOpenOption.READ);
             } catch (NoSuchFileException e) {
                 throw new TangentException(who + ": no such file", e);
