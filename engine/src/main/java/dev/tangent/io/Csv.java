@@ -100,20 +100,11 @@ public final class Csv {
                     + (pass1.names == null ? "an empty file" : "only a header") + ", expected rows of numbers");
         }
         int d = pass1.columns - (pass1.label >= 0 ? 1 : 0);
-        Matrix x = Matrix.allocate(pass1.rows, d, dtype);
-        try {
-            double[] y = pass1.label >= 0 ? new double[pass1.rows] : null;
+        return Libsvm.fill(who, pass1.rows, d, dtype, pass1.label >= 0, (x, y) -> {
             Pass pass2 = new Pass(file, who, options);
             pass2.run(x, y);
-            if (pass2.rows != pass1.rows) {
-                throw new TangentException(who + ": the file changed while it was read (" + pass1.rows + " then "
-                        + pass2.rows + " rows)");
-            }
-            return new LabeledMatrix(x, y);
-        } catch (RuntimeException e) {
-            x.close();
-            throw e;
-        }
+            return pass2.rows;
+        });
     }
 
     /** One pass: splits and checks every line; with a matrix, also parses and stores the numbers. */
@@ -164,6 +155,10 @@ public final class Csv {
                                 + columns + " as in the first row");
                     }
                     if (x != null) {
+                        if (rows >= x.rows()) {
+                            throw new TangentException(who + ": the file changed while it was read (more than "
+                                    + x.rows() + " rows)");
+                        }
                         store(in, x, y);
                     }
                     rows++;

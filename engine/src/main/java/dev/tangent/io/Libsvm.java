@@ -52,14 +52,31 @@ public final class Libsvm {
                     + ", expected lines '<label> <index>:<value> ...'");
         }
         int d = dims >= 0 ? dims : pass1.maxIndex;
-        Matrix x = Matrix.allocate(pass1.rows, d, dtype);
-        try {
-            double[] y = new double[pass1.rows];
+        return fill(who, pass1.rows, d, dtype, true, (x, y) -> {
             Reader pass2 = new Reader(file, who, d);
             pass2.run(x, y);
-            if (pass2.rows != pass1.rows) {
-                throw new TangentException(who + ": the file changed while it was read (" + pass1.rows + " then "
-                        + pass2.rows + " rows)");
+            return pass2.rows;
+        });
+    }
+
+    /** The second pass of a two-pass reader: fills {@code x} and {@code y} (when not null) and returns the rows seen. */
+    @FunctionalInterface
+    interface SecondPass {
+        int fill(Matrix x, double[] y);
+    }
+
+    /**
+     * Allocates the {@code rows × cols} matrix (and the targets when {@code labeled}) that a first pass counted, runs
+     * the second pass into it and checks that it saw the same rows; frees the matrix on any failure.
+     */
+    static LabeledMatrix fill(String who, int rows, int cols, DType dtype, boolean labeled, SecondPass pass) {
+        Matrix x = Matrix.allocate(rows, cols, dtype);
+        try {
+            double[] y = labeled ? new double[rows] : null;
+            int seen = pass.fill(x, y);
+            if (seen != rows) {
+                throw new TangentException(who + ": the file changed while it was read (" + rows + " then " + seen
+                        + " rows)");
             }
             return new LabeledMatrix(x, y);
         } catch (RuntimeException e) {
@@ -187,21 +204,12 @@ public final class Libsvm {
 
     /** Writes {@code x} (zeros omitted, -0.0 included) and {@code y} in LIBSVM's format, atomically. */
     public static void write(Path file, Matrix x, double[] y) {
-        requireLabels(x, y);
-        AtomicFile.write(file, temp -> {
-            try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.US_ASCII)) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 0; i < x.rows(); i++) {
-                    sb.setLength(0);
-                    appendShortest(sb, y[i], DType.F64, file, "label " + i);
-                    for (int j = 0; j < x.cols(); j++) {
-                        double v = x.get(i, j);
-                        if (v != 0) {
-                            sb.append(' ').append(j + 1).append(':');
-                            appendShortest(sb, v, x.dtype(), file, "x(" + i + ", " + j + ")");
-                        }
-                    }
-                    w.append(sb).append('\n');
+        writeRows(file, x, y, (sb, i) -> {
+            for (int j = 0; j < x.cols(); j++) {
+                double v = x.get(i, j);
+                if (v != 0) {
+                    sb.append(' ').append(j + 1).append(':');
+                    appendShortest(sb, v, x.dtype(), file, "x(" + i + ", " + j + ")");
                 }
             }
         });
@@ -214,18 +222,31 @@ public final class Libsvm {
      * points, in the training file's order.
      */
     public static void writePrecomputed(Path file, Matrix k, double[] y) {
-        requireLabels(k, y);
+        writeRows(file, k, y, (sb, i) -> {
+            sb.append(" 0:").append(i + 1);
+            for (int j = 0; j < k.cols(); j++) {
+                sb.append(' ').append(j + 1).append(':');
+                appendShortest(sb, k.get(i, j), k.dtype(), file, "K(" + i + ", " + j + ")");
+            }
+        });
+    }
+
+    /** Appends the {@code index:value} pairs of row {@code i}. */
+    @FunctionalInterface
+    private interface RowFormat {
+        void append(StringBuilder sb, int i);
+    }
+
+    /** Writes one line per row of {@code m}: its label, then what {@code format} appends; atomically. */
+    private static void writeRows(Path file, Matrix m, double[] y, RowFormat format) {
+        requireLabels(m, y);
         AtomicFile.write(file, temp -> {
             try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.US_ASCII)) {
                 StringBuilder sb = new StringBuilder();
-                for (int i = 0; i < k.rows(); i++) {
+                for (int i = 0; i < m.rows(); i++) {
                     sb.setLength(0);
                     appendShortest(sb, y[i], DType.F64, file, "label " + i);
-                    sb.append(" 0:").append(i + 1);
-                    for (int j = 0; j < k.cols(); j++) {
-                        sb.append(' ').append(j + 1).append(':');
-                        appendShortest(sb, k.get(i, j), k.dtype(), file, "K(" + i + ", " + j + ")");
-                    }
+                    format.append(sb, i);
                     w.append(sb).append('\n');
                 }
             }

@@ -1,5 +1,7 @@
 package dev.tangent.io;
 
+import dev.tangent.TangentException;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -45,5 +48,12 @@ final class External {
         Result r = run(List.of(command));
         assertTrue(r.exit() == 0, String.join(" ", command) + " failed: " + r.output());
         return r.output();
+    }
+
+    /** A user-facing error: one line, starting with {@code prefix} (option and file), saying what was expected. */
+    static void assertOneLineError(TangentException e, String prefix) {
+        assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
+        assertTrue(e.getMessage().contains("expected"), e.getMessage());
+        assertEquals(-1, e.getMessage().indexOf('\n'), "one line: " + e.getMessage());
     }
 }
