@@ -24,6 +24,8 @@ import java.util.zip.ZipException;
 public final class Idx {
     private static final int IMAGES_MAGIC = 0x00000803;
     private static final int LABELS_MAGIC = 0x00000801;
+    /** Deflate expands at most about 1032:1, so a file of s bytes holds at most s × 1032 bytes of IDX data. */
+    private static final long MAX_GZIP_RATIO = 1032;
 
     private Idx() {
     }
@@ -106,6 +108,12 @@ public final class Idx {
                 take = limit < 0 ? n : Math.min(n, limit);
             }
             int d = rows * cols;
+            long needed = (long) (select != null && take > 0 ? select[take - 1] + 1 : take) * d;
+            long size = Files.size(file);
+            if (needed > size * MAX_GZIP_RATIO) {
+                throw new TangentException(file + ": truncated: header says " + n + " images of " + rows + "x" + cols
+                        + ", more than a file of " + size + " bytes can hold");
+            }
             Matrix m = Matrix.allocate(take, d, dtype);
             try {
                 byte[] buf = new byte[d];
@@ -152,10 +160,8 @@ public final class Idx {
                 throw new TangentException(file + ": implausible IDX label count " + n);
             }
             int take = limit < 0 ? n : Math.min(n, limit);
-            byte[] buf = new byte[take];
-            try {
-                in.readFully(buf);
-            } catch (EOFException e) {
+            byte[] buf = in.readNBytes(take); // grows with the data, not with the header's claim
+            if (buf.length < take) {
                 throw new TangentException(file + ": truncated: header says " + n + " labels");
             }
             int[] out = new int[take];

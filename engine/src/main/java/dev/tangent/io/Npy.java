@@ -115,7 +115,7 @@ public final class Npy {
         } else {
             throw new TangentException(file + ": .npy format version " + major + " is not supported (expected 1, 2 or 3)");
         }
-        if (headerLen > (1 << 24)) {
+        if (headerLen > (1 << 24) || headerLen > ch.size() - prefix) {
             throw new TangentException(file + ": .npy header of " + headerLen + " bytes is not plausible");
         }
         ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
@@ -131,7 +131,7 @@ public final class Npy {
             throw new TangentException(file + ": malformed .npy header: " + dict.strip());
         }
         String descr = d.group(1);
-        if (!descr.matches("[<>|=][fiub][0-9]+")) {
+        if (!descr.matches("[<>|=][fiub][0-9]{1,2}")) {
             throw new TangentException(file + ": unsupported dtype '" + descr + "', expected a float, integer or bool array");
         }
         if (descr.charAt(0) == '=' || descr.charAt(0) == '|') {
@@ -145,6 +145,9 @@ public final class Npy {
                 throw new TangentException(file + ": malformed shape in .npy header: (" + s.group(1) + ")");
             }
         }).toArray();
+        if (Arrays.stream(shape).anyMatch(x -> x < 0)) {
+            throw new TangentException(file + ": negative dimension in .npy shape (" + s.group(1) + ")");
+        }
         Header h = new Header(descr, f.group(1).equals("True"), shape, prefix + headerLen);
         int item = h.itemSize();
         boolean okSize = switch (h.kind()) {
@@ -156,7 +159,12 @@ public final class Npy {
         if (!okSize) {
             throw new TangentException(file + ": unsupported dtype '" + descr + "'");
         }
-        long expected = h.dataOffset() + h.count() * item;
+        long expected;
+        try {
+            expected = Math.addExact(h.dataOffset(), Math.multiplyExact(h.count(), item));
+        } catch (ArithmeticException e) {
+            throw new TangentException(file + ": shape " + h.shapeString() + " is too large");
+        }
         if (ch.size() < expected) {
             throw new TangentException(file + ": truncated: shape " + h.shapeString() + " needs " + expected
                     + " bytes, the file has " + ch.size());
