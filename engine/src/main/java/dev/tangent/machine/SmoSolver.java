@@ -83,12 +83,15 @@ public final class SmoSolver {
     public record Result(double[] alpha, double b, double dualObjective, int iterations, int supportVectors, boolean converged) {
     }
 
-    /** Receives the iteration count, the current gap m(α) − M(α) and the number of active variables. */
+    /**
+     * Receives the iteration count, the current gap m(α) − M(α) (the solver stops below eps), the number of active
+     * (unshrunk) variables and the number of Gram columns the hot loops run over (n until the block is compacted).
+     */
     @FunctionalInterface
     public interface Progress {
-        void update(long iterations, double gap, int activeSize);
+        void update(long iterations, double gap, int activeSize, int workingColumns);
 
-        Progress NONE = (it, gap, active) -> { };
+        Progress NONE = (it, gap, active, columns) -> { };
     }
 
     /** LIBSVM's iteration cap for l variables: max(10⁷, 100·l), clipped to Integer.MAX_VALUE. */
@@ -188,10 +191,12 @@ public final class SmoSolver {
     private final double[][] alpha;
     private final boolean[][] active;
     private final double[] qdAll;
-    /** Σ_{t at upper bound} C·y_t·K[m_t][k]: LIBSVM's G_bar, signed (the same for both planes). */
-    private final double[] hbar;
-    /** s[k] = Σ_t y_t α_t K[m_t][k]; exact for the columns of the working block, stale for the others. */
+    /**
+     * s[k] = Σ_t y_t α_t K[m_t][k]. Exact for the columns of the working block; for a column k outside it,
+     * sAll[k] + Σ_m (β_m − betaSnap[m])·K[m][k] is exact, with β_m = Σ_planes y α the signed coefficient.
+     */
     private final double[] sAll;
+    private final double[] betaSnap;
     private int activeSize;
     private boolean unshrink;
 
@@ -206,8 +211,10 @@ public final class SmoSolver {
     private final double[] s;
     private final double[] qd;
     private final double[][] qw;
-    private final double[][] upPen;
-    private final double[][] lowPen;
+    /** q − ∞·[not an active variable in I_up]: the first selection pass maximises upA − s = −F over I_up. */
+    private final double[][] upA;
+    /** q − ∞·[not an active variable in I_low]: s + lowB = F over I_low, −∞ elsewhere. */
+    private final double[][] lowB;
 
     // ---- the working set chosen by select()
     private int pi;
@@ -216,6 +223,10 @@ public final class SmoSolver {
     private int cj;
     private double gap;
     private final double[] out = new double[2];
+    /** The first selection pass over plane 0, computed by the last update (valid until the penalties change). */
+    private boolean pass1Ready;
+    private int pass1Idx;
+    private double pass1Max;
 
     private SmoSolver(Matrix gram, double[][] y, double[][] p, double c, double eps, Progress progress) {
         this.gram = gram;
@@ -242,14 +253,14 @@ public final class SmoSolver {
                 throw new TangentException("the Gram matrix has a non-finite diagonal entry at " + k + ": " + qdAll[k]);
             }
         }
-        this.hbar = new double[n];
+        this.betaSnap = new double[n];
         this.sAll = new double[n];
         this.cols = new int[n];
         this.s = new double[n];
         this.qd = new double[n];
         this.qw = new double[planes][n];
-        this.upPen = new double[planes][n];
-        this.lowPen = new double[planes][n];
+        this.upA = new double[planes][n];
+        this.lowB = new double[planes][n];
     }
 
     private Result solve(boolean shrinking, long maxIterations) {
@@ -267,9 +278,9 @@ public final class SmoSolver {
                 if (--counter == 0) {
                     counter = Math.min(l, 1000);
                     if (shrinking) {
-                        doShrinking();
+                        doShrinking(iter);
                     }
-                    progress.update(iter, gap, activeSize);
+                    progress.update(iter, gap, activeSize, w);
                 }
                 if (!select()) {
                     unshrinkAll();
@@ -283,7 +294,7 @@ public final class SmoSolver {
                 step();
             }
             unshrinkAll();
-            progress.update(iter, gap, activeSize);
+            progress.update(iter, gap, activeSize, w);
             return result((int) Math.min(iter, Integer.MAX_VALUE), optimal);
         } finally {
             if (buffer != null) {
@@ -303,13 +314,22 @@ public final class SmoSolver {
         pi = -1;
         ci = -1;
         for (int p = 0; p < planes; p++) {
-            int idx = argmaxUp(w, s, qw[p], upPen[p], out);
-            if (idx >= 0 && out[0] >= gmax) {
-                gmax = out[0];
+            int idx;
+            double v;
+            if (p == 0 && pass1Ready) {
+                idx = pass1Idx;
+                v = pass1Max;
+            } else {
+                idx = argmaxUp(w, s, upA[p], out);
+                v = out[0];
+            }
+            if (idx >= 0 && v >= gmax) {
+                gmax = v;
                 pi = p;
                 ci = idx;
             }
         }
+        pass1Ready = false;
         if (ci < 0) {
             gap = -INF;
             return false;
@@ -320,8 +340,8 @@ public final class SmoSolver {
         cj = -1;
         long rowI = wOff + ci * wLd * (f32 ? 4 : 8);
         for (int p = 0; p < planes; p++) {
-            int idx = f32 ? wss32(w, wSeg, rowI, s, qw[p], lowPen[p], qd, qd[ci], gmax, out)
-                    : wss64(w, wSeg, rowI, s, qw[p], lowPen[p], qd, qd[ci], gmax, out);
+            int idx = f32 ? wss32(w, wSeg, rowI, s, lowB[p], qd, qd[ci], gmax, out)
+                    : wss64(w, wSeg, rowI, s, lowB[p], qd, qd[ci], gmax, out);
             gmax2 = Math.max(gmax2, out[1]);
             if (idx >= 0 && out[0] <= objMin) {
                 objMin = out[0];
@@ -333,7 +353,10 @@ public final class SmoSolver {
         return !(gap < eps || cj < 0);
     }
 
-    /** LIBSVM's two-variable update (clipped to the box along yᵀα = const), then s += K_i·Δ_i + K_j·Δ_j. */
+    /**
+     * LIBSVM's two-variable update (clipped to the box along yᵀα = const), then s += K_i·Δ_i + K_j·Δ_j, fused with the
+     * next selection's first pass over plane 0.
+     */
     private void step() {
         int ki = cols[ci];
         int kj = cols[cj];
@@ -406,24 +429,15 @@ public final class SmoSolver {
         alpha[pj][kj] = aj;
         double di = yi * (ai - oldI);
         double dj = yj * (aj - oldJ);
+        setPenalties(pi, ci);
+        setPenalties(pj, cj);
         int bytes = f32 ? 4 : 8;
         long rowI = wOff + ci * wLd * bytes;
         long rowJ = wOff + cj * wLd * bytes;
-        if (f32) {
-            update32(w, wSeg, rowI, rowJ, di, dj, s);
-        } else {
-            update64(w, wSeg, rowI, rowJ, di, dj, s);
-        }
-        boolean wasUpperI = oldI >= c;
-        boolean wasUpperJ = oldJ >= c;
-        if (wasUpperI != (ai >= c)) {
-            addGramRow(ki, (wasUpperI ? -c : c) * yi, hbar);
-        }
-        if (wasUpperJ != (aj >= c)) {
-            addGramRow(kj, (wasUpperJ ? -c : c) * yj, hbar);
-        }
-        setPenalties(pi, ci);
-        setPenalties(pj, cj);
+        pass1Idx = f32 ? update32(w, wSeg, rowI, rowJ, di, dj, s, upA[0], out)
+                : update64(w, wSeg, rowI, rowJ, di, dj, s, upA[0], out);
+        pass1Max = out[0];
+        pass1Ready = true;
     }
 
     /**
@@ -431,16 +445,17 @@ public final class SmoSolver {
      * in I_low is shrunk when −F_t &gt; m, one only in I_up when F_t &gt; M'; free variables stay. The first time the gap
      * falls to 10·eps everything is unshrunk once (gradient reconstructed) before shrinking again.
      */
-    private void doShrinking() {
+    private void doShrinking(long iter) {
+        pass1Ready = false;
         double gmax1 = -INF;
         double gmax2 = -INF;
         for (int p = 0; p < planes; p++) {
             for (int cc = 0; cc < w; cc++) {
                 double f = s[cc] + qw[p][cc];
-                if (upPen[p][cc] == 0) {
+                if (upA[p][cc] > -INF) {
                     gmax1 = Math.max(gmax1, -f);
                 }
-                if (lowPen[p][cc] == 0) {
+                if (lowB[p][cc] > -INF) {
                     gmax2 = Math.max(gmax2, f);
                 }
             }
@@ -471,7 +486,7 @@ public final class SmoSolver {
                 keep[needed++] = k;
             }
         }
-        if (needed > 0 && needed <= COMPACT_FRACTION * w && w >= COMPACT_MIN && compact(keep, needed)) {
+        if (worthCompacting(needed, iter) && compact(keep, needed)) {
             return;
         }
         for (int cc = 0; cc < w; cc++) {
@@ -481,32 +496,33 @@ public final class SmoSolver {
         }
     }
 
-    /** Makes every variable active again with its exact gradient (LIBSVM's reconstruct_gradient) and W = K. */
+    /**
+     * Compacting W to m columns costs about m² gathered elements; it saves about 3·(w − m) streamed elements per
+     * iteration (the selection row and the two update rows). The remaining iterations are guessed as many as those done
+     * so far (at least 1,000, the shrinking period), so the block is compacted when (w − m)·3·guess ≥ 4·m² (a gathered
+     * element costing about four streamed ones), and only when at most {@value #COMPACT_FRACTION} of it is needed.
+     */
+    private boolean worthCompacting(int m, long iter) {
+        double guess = Math.max(1000, iter);
+        return m > 0 && w >= COMPACT_MIN && m <= COMPACT_FRACTION * w && (w - m) * 3.0 * guess >= 4.0 * m * (double) m;
+    }
+
+    /**
+     * Makes every variable active again with its exact gradient and W = K: LIBSVM's reconstruct_gradient. LIBSVM
+     * rebuilds the inactive gradients from G_bar (kept up to date with a full Q row at every change of a variable's
+     * upper-bound status) plus the free variables' rows; here they are brought up to date from the change of the
+     * coefficients since they left the working block, one Gram row per changed coefficient: the same values with less
+     * memory traffic, and nothing to do at all while the working block is the whole Gram.
+     */
     private void unshrinkAll() {
         if (wFull && activeSize == l) {
             return;
         }
+        pass1Ready = false;
         if (!wFull) {
+            refreshOutside();
             for (int cc = 0; cc < w; cc++) {
                 sAll[cols[cc]] = s[cc];
-            }
-            boolean[] inW = new boolean[n];
-            for (int cc = 0; cc < w; cc++) {
-                inW[cols[cc]] = true;
-            }
-            double[] t = hbar.clone();
-            for (int p = 0; p < planes; p++) {
-                for (int k = 0; k < n; k++) {
-                    double a = alpha[p][k];
-                    if (a > 0 && a < c) {
-                        addGramRow(k, y[p][k] * a, t);
-                    }
-                }
-            }
-            for (int k = 0; k < n; k++) {
-                if (!inW[k]) {
-                    sAll[k] = t[k];
-                }
             }
         }
         for (boolean[] a : active) {
@@ -536,6 +552,36 @@ public final class SmoSolver {
         loadBlockArrays();
     }
 
+    /**
+     * sAll[k] += Σ_m (β_m − betaSnap[m])·K[m][k] for the columns k outside the working block (one full Gram row per
+     * changed coefficient), then betaSnap = β.
+     */
+    private void refreshOutside() {
+        double[] delta = new double[n];
+        for (int m = 0; m < n; m++) {
+            double beta = 0;
+            for (int p = 0; p < planes; p++) {
+                beta += y[p][m] * alpha[p][m];
+            }
+            double d = beta - betaSnap[m];
+            if (d != 0 && !wFull) {
+                addGramRow(m, d, delta);
+            }
+            betaSnap[m] = beta;
+        }
+        if (!wFull) {
+            boolean[] inW = new boolean[n];
+            for (int cc = 0; cc < w; cc++) {
+                inW[cols[cc]] = true;
+            }
+            for (int k = 0; k < n; k++) {
+                if (!inW[k]) {
+                    sAll[k] += delta[k];
+                }
+            }
+        }
+    }
+
     /** Gathers K[keep, keep] into the compaction buffer; false (nothing changed) when memory is short. */
     private boolean compact(int[] keep, int m) {
         int bytes = f32 ? 4 : 8;
@@ -549,6 +595,7 @@ public final class SmoSolver {
             }
             buffer = Matrix.allocate(m, m, gram.dtype());
         }
+        refreshOutside();
         for (int cc = 0; cc < w; cc++) {
             sAll[cols[cc]] = s[cc];
         }
@@ -589,24 +636,24 @@ public final class SmoSolver {
         }
     }
 
-    /** upPen/lowPen: 0 for an active variable in I_up/I_low, −∞ otherwise. */
+    /** upA, lowB of variable (p, cc) from its α and active flag. */
     private void setPenalties(int p, int cc) {
         int k = cols[cc];
         double a = alpha[p][k];
         boolean act = active[p][k];
         boolean up = y[p][k] > 0 ? a < c : a > 0;
         boolean low = y[p][k] > 0 ? a > 0 : a < c;
-        upPen[p][cc] = act && up ? 0 : -INF;
-        lowPen[p][cc] = act && low ? 0 : -INF;
+        upA[p][cc] = act && up ? -qw[p][cc] : -INF;
+        lowB[p][cc] = act && low ? qw[p][cc] : -INF;
     }
 
     /** dst[0..n) += a·K[k][0..n) over a full row of the Gram. */
     private void addGramRow(int k, double a, double[] dst) {
         long row = gram.byteIndex(k, 0);
         if (f32) {
-            update32(n, gram.segment(), row, row, a, 0, dst);
+            axpy32(n, gram.segment(), row, a, dst);
         } else {
-            update64(n, gram.segment(), row, row, a, 0, dst);
+            axpy64(n, gram.segment(), row, a, dst);
         }
     }
 
@@ -663,8 +710,8 @@ public final class SmoSolver {
 
     // ---- Vector API kernels: each keeps its vectors inside one method (scalar, array and segment parameters only)
 
-    /** Largest index with the maximal −(s + q) + pen (LIBSVM's ≥: the last one wins); out[0] = the max; −1 if none. */
-    private static int argmaxUp(int w, double[] s, double[] q, double[] pen, double[] out) {
+    /** Largest index with the maximal a − s (LIBSVM's ≥: the last one wins); out[0] = the max; −1 if it is −∞. */
+    private static int argmaxUp(int w, double[] s, double[] a, double[] out) {
         DoubleVector best = DoubleVector.broadcast(S, -INF);
         DoubleVector bestIdx = DoubleVector.broadcast(S, -1);
         DoubleVector idx = DoubleVector.zero(S).addIndex(1);
@@ -672,8 +719,7 @@ public final class SmoSolver {
         int wb = S.loopBound(w);
         int cc = 0;
         for (; cc < wb; cc += L) {
-            DoubleVector v = DoubleVector.fromArray(S, pen, cc)
-                    .sub(DoubleVector.fromArray(S, s, cc).add(DoubleVector.fromArray(S, q, cc)));
+            DoubleVector v = DoubleVector.fromArray(S, a, cc).sub(DoubleVector.fromArray(S, s, cc));
             VectorMask<Double> m = v.compare(VectorOperators.GE, best);
             best = best.blend(v, m);
             bestIdx = bestIdx.blend(idx, m);
@@ -682,7 +728,88 @@ public final class SmoSolver {
         double max = best.reduceLanes(VectorOperators.MAX);
         int at = (int) bestIdx.blend(-1, best.compare(VectorOperators.NE, max)).reduceLanes(VectorOperators.MAX);
         for (; cc < w; cc++) {
-            double v = pen[cc] - (s[cc] + q[cc]);
+            double v = a[cc] - s[cc];
+            if (v >= max) {
+                max = v;
+                at = cc;
+            }
+        }
+        out[0] = max;
+        return max == -INF ? -1 : at;
+    }
+
+    /**
+     * s[0..w) += di·K_i + dj·K_j for f64 rows at byte offsets ri, rj, fused with {@link #argmaxUp} over the new s:
+     * returns its index, out[0] = its max.
+     */
+    private static int update64(int w, MemorySegment g, long ri, long rj, double di, double dj, double[] s, double[] a,
+                                double[] out) {
+        DoubleVector vi = DoubleVector.broadcast(S, di);
+        DoubleVector vj = DoubleVector.broadcast(S, dj);
+        DoubleVector best = DoubleVector.broadcast(S, -INF);
+        DoubleVector bestIdx = DoubleVector.broadcast(S, -1);
+        DoubleVector idx = DoubleVector.zero(S).addIndex(1);
+        DoubleVector stepV = DoubleVector.broadcast(S, L);
+        int wb = S.loopBound(w);
+        int cc = 0;
+        for (; cc < wb; cc += L) {
+            long o = (long) cc * 8;
+            DoubleVector acc = DoubleVector.fromArray(S, s, cc);
+            acc = DoubleVector.fromMemorySegment(S, g, ri + o, NO).fma(vi, acc);
+            acc = DoubleVector.fromMemorySegment(S, g, rj + o, NO).fma(vj, acc);
+            acc.intoArray(s, cc);
+            DoubleVector v = DoubleVector.fromArray(S, a, cc).sub(acc);
+            VectorMask<Double> m = v.compare(VectorOperators.GE, best);
+            best = best.blend(v, m);
+            bestIdx = bestIdx.blend(idx, m);
+            idx = idx.add(stepV);
+        }
+        double max = best.reduceLanes(VectorOperators.MAX);
+        int at = (int) bestIdx.blend(-1, best.compare(VectorOperators.NE, max)).reduceLanes(VectorOperators.MAX);
+        for (; cc < w; cc++) {
+            long o = (long) cc * 8;
+            s[cc] += g.get(E64, ri + o) * di + g.get(E64, rj + o) * dj;
+            double v = a[cc] - s[cc];
+            if (v >= max) {
+                max = v;
+                at = cc;
+            }
+        }
+        out[0] = max;
+        return max == -INF ? -1 : at;
+    }
+
+    /** {@link #update64} for f32 rows. */
+    private static int update32(int w, MemorySegment g, long ri, long rj, double di, double dj, double[] s, double[] a,
+                                double[] out) {
+        DoubleVector vi = DoubleVector.broadcast(S, di);
+        DoubleVector vj = DoubleVector.broadcast(S, dj);
+        DoubleVector best = DoubleVector.broadcast(S, -INF);
+        DoubleVector bestIdx = DoubleVector.broadcast(S, -1);
+        DoubleVector idx = DoubleVector.zero(S).addIndex(1);
+        DoubleVector stepV = DoubleVector.broadcast(S, L);
+        int wb = S.loopBound(w);
+        int cc = 0;
+        for (; cc < wb; cc += L) {
+            long o = (long) cc * 4;
+            DoubleVector acc = DoubleVector.fromArray(S, s, cc);
+            acc = ((DoubleVector) FloatVector.fromMemorySegment(FS, g, ri + o, NO).convertShape(VectorOperators.F2D, S, 0))
+                    .fma(vi, acc);
+            acc = ((DoubleVector) FloatVector.fromMemorySegment(FS, g, rj + o, NO).convertShape(VectorOperators.F2D, S, 0))
+                    .fma(vj, acc);
+            acc.intoArray(s, cc);
+            DoubleVector v = DoubleVector.fromArray(S, a, cc).sub(acc);
+            VectorMask<Double> m = v.compare(VectorOperators.GE, best);
+            best = best.blend(v, m);
+            bestIdx = bestIdx.blend(idx, m);
+            idx = idx.add(stepV);
+        }
+        double max = best.reduceLanes(VectorOperators.MAX);
+        int at = (int) bestIdx.blend(-1, best.compare(VectorOperators.NE, max)).reduceLanes(VectorOperators.MAX);
+        for (; cc < w; cc++) {
+            long o = (long) cc * 4;
+            s[cc] += g.get(E32, ri + o) * di + g.get(E32, rj + o) * dj;
+            double v = a[cc] - s[cc];
             if (v >= max) {
                 max = v;
                 at = cc;
@@ -694,10 +821,10 @@ public final class SmoSolver {
 
     /**
      * WSS 2's second pass over f64 row K_i: returns the largest index with minimal obj = −gd²/quad, gd = gmax + F_t &gt; 0
-     * (F = s + q + lowPen), quad = qdi + qd_t − 2K_it (TAU when ≤ 0); out[0] = min obj, out[1] = max F over I_low.
+     * (F = s + b, −∞ outside I_low), quad = qdi + qd_t − 2K_it (TAU when ≤ 0); out[0] = min obj, out[1] = max F.
      */
-    private static int wss64(int w, MemorySegment g, long ri, double[] s, double[] q, double[] pen, double[] qd,
-                             double qdi, double gmax, double[] out) {
+    private static int wss64(int w, MemorySegment g, long ri, double[] s, double[] b, double[] qd, double qdi,
+                             double gmax, double[] out) {
         DoubleVector best = DoubleVector.broadcast(S, INF);
         DoubleVector bestIdx = DoubleVector.broadcast(S, -1);
         DoubleVector g2 = DoubleVector.broadcast(S, -INF);
@@ -706,8 +833,7 @@ public final class SmoSolver {
         int wb = S.loopBound(w);
         int cc = 0;
         for (; cc < wb; cc += L) {
-            DoubleVector f = DoubleVector.fromArray(S, s, cc).add(DoubleVector.fromArray(S, q, cc))
-                    .add(DoubleVector.fromArray(S, pen, cc));
+            DoubleVector f = DoubleVector.fromArray(S, s, cc).add(DoubleVector.fromArray(S, b, cc));
             g2 = g2.max(f);
             DoubleVector gd = f.add(gmax);
             DoubleVector k = DoubleVector.fromMemorySegment(S, g, ri + (long) cc * 8, NO);
@@ -723,7 +849,7 @@ public final class SmoSolver {
         int at = (int) bestIdx.blend(-1, best.compare(VectorOperators.NE, min)).reduceLanes(VectorOperators.MAX);
         double gmax2 = g2.reduceLanes(VectorOperators.MAX);
         for (; cc < w; cc++) {
-            double f = s[cc] + q[cc] + pen[cc];
+            double f = s[cc] + b[cc];
             gmax2 = Math.max(gmax2, f);
             double gd = gmax + f;
             if (gd > 0) {
@@ -741,8 +867,8 @@ public final class SmoSolver {
     }
 
     /** {@link #wss64} over an f32 row. */
-    private static int wss32(int w, MemorySegment g, long ri, double[] s, double[] q, double[] pen, double[] qd,
-                             double qdi, double gmax, double[] out) {
+    private static int wss32(int w, MemorySegment g, long ri, double[] s, double[] b, double[] qd, double qdi,
+                             double gmax, double[] out) {
         DoubleVector best = DoubleVector.broadcast(S, INF);
         DoubleVector bestIdx = DoubleVector.broadcast(S, -1);
         DoubleVector g2 = DoubleVector.broadcast(S, -INF);
@@ -751,8 +877,7 @@ public final class SmoSolver {
         int wb = S.loopBound(w);
         int cc = 0;
         for (; cc < wb; cc += L) {
-            DoubleVector f = DoubleVector.fromArray(S, s, cc).add(DoubleVector.fromArray(S, q, cc))
-                    .add(DoubleVector.fromArray(S, pen, cc));
+            DoubleVector f = DoubleVector.fromArray(S, s, cc).add(DoubleVector.fromArray(S, b, cc));
             g2 = g2.max(f);
             DoubleVector gd = f.add(gmax);
             DoubleVector k = (DoubleVector) FloatVector.fromMemorySegment(FS, g, ri + (long) cc * 4, NO)
@@ -769,7 +894,7 @@ public final class SmoSolver {
         int at = (int) bestIdx.blend(-1, best.compare(VectorOperators.NE, min)).reduceLanes(VectorOperators.MAX);
         double gmax2 = g2.reduceLanes(VectorOperators.MAX);
         for (; cc < w; cc++) {
-            double f = s[cc] + q[cc] + pen[cc];
+            double f = s[cc] + b[cc];
             gmax2 = Math.max(gmax2, f);
             double gd = gmax + f;
             if (gd > 0) {
@@ -786,42 +911,30 @@ public final class SmoSolver {
         return min == INF ? -1 : at;
     }
 
-    /** s[0..w) += di·K_i + dj·K_j for f64 rows at byte offsets ri, rj. */
-    private static void update64(int w, MemorySegment g, long ri, long rj, double di, double dj, double[] s) {
-        DoubleVector vi = DoubleVector.broadcast(S, di);
-        DoubleVector vj = DoubleVector.broadcast(S, dj);
-        int wb = S.loopBound(w);
-        int cc = 0;
-        for (; cc < wb; cc += L) {
-            long o = (long) cc * 8;
-            DoubleVector acc = DoubleVector.fromArray(S, s, cc);
-            acc = DoubleVector.fromMemorySegment(S, g, ri + o, NO).fma(vi, acc);
-            DoubleVector.fromMemorySegment(S, g, rj + o, NO).fma(vj, acc).intoArray(s, cc);
+    /** dst[0..n) += a·row (f64, byte offset ro). */
+    private static void axpy64(int n, MemorySegment g, long ro, double a, double[] dst) {
+        DoubleVector va = DoubleVector.broadcast(S, a);
+        int nb = S.loopBound(n);
+        int k = 0;
+        for (; k < nb; k += L) {
+            DoubleVector.fromMemorySegment(S, g, ro + (long) k * 8, NO).fma(va, DoubleVector.fromArray(S, dst, k)).intoArray(dst, k);
         }
-        for (; cc < w; cc++) {
-            long o = (long) cc * 8;
-            s[cc] += g.get(E64, ri + o) * di + g.get(E64, rj + o) * dj;
+        for (; k < n; k++) {
+            dst[k] += a * g.get(E64, ro + (long) k * 8);
         }
     }
 
-    /** {@link #update64} for f32 rows. */
-    private static void update32(int w, MemorySegment g, long ri, long rj, double di, double dj, double[] s) {
-        DoubleVector vi = DoubleVector.broadcast(S, di);
-        DoubleVector vj = DoubleVector.broadcast(S, dj);
-        int wb = S.loopBound(w);
-        int cc = 0;
-        for (; cc < wb; cc += L) {
-            long o = (long) cc * 4;
-            DoubleVector acc = DoubleVector.fromArray(S, s, cc);
-            DoubleVector ki = (DoubleVector) FloatVector.fromMemorySegment(FS, g, ri + o, NO)
-                    .convertShape(VectorOperators.F2D, S, 0);
-            DoubleVector kj = (DoubleVector) FloatVector.fromMemorySegment(FS, g, rj + o, NO)
-                    .convertShape(VectorOperators.F2D, S, 0);
-            ki.fma(vi, kj.fma(vj, acc)).intoArray(s, cc);
+    /** {@link #axpy64} for an f32 row. */
+    private static void axpy32(int n, MemorySegment g, long ro, double a, double[] dst) {
+        DoubleVector va = DoubleVector.broadcast(S, a);
+        int nb = S.loopBound(n);
+        int k = 0;
+        for (; k < nb; k += L) {
+            ((DoubleVector) FloatVector.fromMemorySegment(FS, g, ro + (long) k * 4, NO).convertShape(VectorOperators.F2D, S, 0))
+                    .fma(va, DoubleVector.fromArray(S, dst, k)).intoArray(dst, k);
         }
-        for (; cc < w; cc++) {
-            long o = (long) cc * 4;
-            s[cc] += g.get(E32, ri + o) * di + g.get(E32, rj + o) * dj;
+        for (; k < n; k++) {
+            dst[k] += a * g.get(E32, ro + (long) k * 4);
         }
     }
 }
