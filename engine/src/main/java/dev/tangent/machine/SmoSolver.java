@@ -49,11 +49,14 @@ import java.util.Locale;
  *
  * <p><b>Layout.</b> Instead of LIBSVM's swapped index order and Q-row cache, the solver keeps s = K·(signed α) on a
  * <i>working block</i> W = K[U, U], U ⊇ the kernel indices of the active (unshrunk) variables: at first W is the Gram
- * itself; when shrinking leaves at most {@value #COMPACT_FRACTION} of W's columns needed, the block is gathered into a
- * compact copy, so every hot loop (the two selection passes and s += K_i·Δ_i + K_j·Δ_j) runs over contiguous rows with
- * the Vector API. Since ∇f(α)_t = y_t·(s + y∘p)_t, the signed gradient F_t = y_t∇f_t = s_{m_t} + y_t p_t needs one
- * update per kernel column even for ε-SVR's two variables per point. Ties are broken as LIBSVM breaks them (the last
- * index wins); LIBSVM's float (Qfloat) kernel rows are read here in the Gram's own precision.
+ * itself; when shrinking leaves few enough of W's columns needed that the copy pays for itself
+ * ({@code worthCompacting}), the block is gathered into a compact copy, so every hot loop (the update
+ * s += K_i·Δ_i + K_j·Δ_j fused with the next selection's first pass, and the second pass over K_i) runs over
+ * contiguous rows with the Vector API. Since ∇f(α)_t = y_t·(s + y∘p)_t, the signed gradient
+ * F_t = y_t∇f_t = s_{m_t} + y_t p_t needs one update per kernel column even for ε-SVR's two variables per point.
+ * Variables are visited in index order (LIBSVM's, until its shrinking swaps them) and ties broken as LIBSVM breaks
+ * them (the last index wins), so the iterates follow LIBSVM's: on an f32 Gram, whose values LIBSVM's float (Qfloat) rows hold exactly, the iteration count
+ * is svm-train's; an f64 Gram is read in double precision and may part from LIBSVM's path at a near-tie.
  */
 public final class SmoSolver {
     /** LIBSVM's TAU: the curvature used when K_ii + K_jj − 2K_ij ≤ 0. */

@@ -100,6 +100,7 @@ class SmoSolverLibsvmTest {
         assertEquals("1 -1", ref.labels, "LIBSVM orders the +1 class first, so its decision values are signed like ours");
         SmoSolver.Result r = SmoSolver.svc(k, y, C, 1e-3, shrinking, 0);
         assertTrue(r.converged());
+        assertEquals(ref.iterations(), r.iterations(), k.dtype() == DType.F32 ? 0 : 0.01 * ref.iterations(), name + ": iterations");
         assertEquals(ref.svs(), supportVectors(r.alpha()), "support vectors");
         assertEquals(ref.svs().size(), r.supportVectors());
         double[] ours = decisionValues(r.alpha(), r.b());
@@ -170,6 +171,7 @@ class SmoSolverLibsvmTest {
                 Model ref = libsvmTrain(train, "-s 3 -c " + C + " -p " + tube + " -e 0.001 -h " + (shrinking ? 1 : 0), name);
                 SmoSolver.Result r = SmoSolver.svr(k, t, C, tube, 1e-3, shrinking, 0);
                 assertTrue(r.converged());
+                assertEquals(ref.iterations(), r.iterations(), 0.01 * ref.iterations(), name + ": iterations");
                 assertEquals(ref.svs(), supportVectors(r.alpha()), "support vectors");
                 double[] theirs = ref.decisionValues();
                 double[] ours = decisionValues(r.alpha(), r.b());
@@ -217,6 +219,10 @@ class SmoSolverLibsvmTest {
                     assertTrue(r.iterations() > 2000, "too easy to exercise shrinking: " + r.iterations() + " iterations");
                     assertTrue(smallest[0] < m, "nothing was shrunk");
                     assertTrue(smallest[1] < m, "the working block was never compacted");
+                    // the same working sets in the same order: LIBSVM's iteration count (exactly, on the f32 Gram
+                    // that LIBSVM's float Q rows reproduce; the f64 path may part from it at a near-tie)
+                    assertEquals(ref.iterations(), r.iterations(), g.dtype() == DType.F32 ? 0 : 0.01 * ref.iterations(),
+                            name + ": iterations");
                     assertEquals(ref.svs(), supportVectors(r.alpha()), name + ": support vectors");
                     double[] theirs = ref.decisionValues(g);
                     double[] ours = decisionValues(g, r.alpha(), r.b());
@@ -231,8 +237,8 @@ class SmoSolverLibsvmTest {
 
     // ---- LIBSVM plumbing
 
-    /** LIBSVM's model: its file, the printed objective, ρ, the label order and (serial, coefficient) pairs. */
-    private record Model(Path file, double obj, double rho, String labels, int[] serials, double[] coef) {
+    /** LIBSVM's model: its file, the printed objective and iteration count, ρ, the label order and (serial, coefficient) pairs. */
+    private record Model(Path file, double obj, int iterations, double rho, String labels, int[] serials, double[] coef) {
         TreeSet<Integer> svs() {
             TreeSet<Integer> set = new TreeSet<>();
             for (int s : serials) {
@@ -277,6 +283,9 @@ class SmoSolverLibsvmTest {
         Matcher om = Pattern.compile("obj = (\\S+), rho = (\\S+)").matcher(out);
         assertTrue(om.find(), out);
         double obj = Double.parseDouble(om.group(1));
+        Matcher im = Pattern.compile("#iter = (\\d+)").matcher(out);
+        assertTrue(im.find(), out);
+        int iterations = Integer.parseInt(im.group(1));
         double rho = Double.NaN;
         String labels = "";
         List<Integer> serials = new ArrayList<>();
@@ -296,7 +305,7 @@ class SmoSolverLibsvmTest {
                 sv = true;
             }
         }
-        return new Model(model, obj, rho, labels, serials.stream().mapToInt(Integer::intValue).toArray(),
+        return new Model(model, obj, iterations, rho, labels, serials.stream().mapToInt(Integer::intValue).toArray(),
                 coef.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
