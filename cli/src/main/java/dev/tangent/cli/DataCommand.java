@@ -81,8 +81,11 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Write a dataset (after --classes/--limit/--normalize) for other tools:",
-                    "  npy: x.npy (f64) and y.npy in --out DIR, plus run.json."})
+            description = {"Write a dataset (after --classes/--limit/--normalize) for other tools, into --out DIR with run.json:",
+                    "  npy            x.npy (f64) and y.npy, for numpy",
+                    "  libsvm         data.libsvm, sparse, for svm-train and scikit-learn's load_svmlight_file",
+                    "  libsvm-kernel  kernel.libsvm: the NTK/NNGP Gram in LIBSVM's precomputed form (svm-train -t 4);",
+                    "                 with --against TRAIN_SPEC, the test-vs-train kernel for svm-predict"})
     static final class Export implements Runnable {
         @Spec
         CommandSpec spec;
@@ -93,8 +96,29 @@ final class DataCommand implements Runnable {
         @Option(names = "--labels", paramLabel = "Y.npy", description = "Targets for a .npy SPEC (n or n x 1).")
         Path labels;
 
-        @Option(names = "--format", paramLabel = "npy", defaultValue = "npy", description = "Output format (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--format", paramLabel = "npy|libsvm|libsvm-kernel", defaultValue = "npy", description = "Output format (default: ${DEFAULT-VALUE}).")
         String format;
+
+        @Option(names = "--against", paramLabel = "SPEC", description = "libsvm-kernel: the training set (kernel columns); default: the data itself.")
+        String against;
+
+        @Option(names = "--against-labels", paramLabel = "Y.npy", description = "Targets for a .npy --against.")
+        Path againstLabels;
+
+        @Option(names = "--depth", defaultValue = "1", paramLabel = "L", description = "libsvm-kernel: hidden ReLU layers (default: ${DEFAULT-VALUE}).")
+        int depth;
+
+        @Option(names = "--kind", defaultValue = "ntk", converter = Converters.Kind.class, description = "libsvm-kernel: ntk or nngp (default: ${DEFAULT-VALUE}).")
+        dev.tangent.kernel.KernelSpec.Kind kind;
+
+        @Option(names = "--weight-std", defaultValue = "1", description = "libsvm-kernel: sigma_w (default: ${DEFAULT-VALUE}).")
+        double weightStd;
+
+        @Option(names = "--bias-std", defaultValue = "0", description = "libsvm-kernel: sigma_b (default: ${DEFAULT-VALUE}).")
+        double biasStd;
+
+        @Mixin
+        BackendOptions compute = new BackendOptions();
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
         Path out;
@@ -105,12 +129,22 @@ final class DataCommand implements Runnable {
         @Override
         public void run() {
             String f = format.toLowerCase(Locale.ROOT);
-            if (!f.equals("npy")) {
-                throw new TangentException("--format " + format + ": unknown format, expected npy");
+            if (!f.equals("npy") && !f.equals("libsvm") && !f.equals("libsvm-kernel")) {
+                throw new TangentException("--format " + format + ": unknown format, expected npy, libsvm or libsvm-kernel");
             }
             DataWorkflow.requireDirectory(out);
             try (Dataset ds = data.load(source, labels, DType.F64, "SPEC")) {
-                DataWorkflow.exportNpy(ds, out);
+                switch (f) {
+                    case "npy" -> DataWorkflow.exportNpy(ds, out);
+                    case "libsvm" -> DataWorkflow.exportLibsvm(ds, out);
+                    default -> {
+                        var ks = new dev.tangent.kernel.KernelSpec(kind, depth, weightStd, biasStd);
+                        var sel = compute.select(spec.commandLine().getErr(), "data export", false);
+                        try (Dataset ag = against == null ? null : data.load(against, againstLabels, DType.F64, "--against")) {
+                            DataWorkflow.exportKernel(ds, ag, ks, sel.backend(), compute.threads, out);
+                        }
+                    }
+                }
                 spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d x %d written to %s%n", ds.description(), ds.size(), ds.dim(), out);
             }
         }

@@ -24,11 +24,19 @@ final class DataOptions {
                     + "sphere = per-sample centring and scaling to norm sqrt(d) (paper B).")
     Normalization normalize;
 
+    @Option(names = "--label-column", paramLabel = "NAME|INDEX",
+            description = "CSV files: the target column, by header name or 0-based index (-1 = last) (default: none).")
+    String labelColumn;
+
+    DataSource source(String spec, Path labels, String option) {
+        return DataSource.parse(spec, labels, labelColumn, option);
+    }
+
     Selection selection() {
         return Selection.of(classes, limit);
     }
 
     Dataset load(String spec, Path labels, DType dtype, String option) {
-        return DataSource.parse(spec, labels, option).load(dtype, selection(), normalize, option);
+        return source(spec, labels, option).load(dtype, selection(), normalize, option);
     }
 }

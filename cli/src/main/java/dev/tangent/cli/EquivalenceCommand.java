@@ -129,8 +129,8 @@ final class EquivalenceCommand implements Runnable {
         };
         PrintWriter err = spec.commandLine().getErr();
         Backends.Selection sel = compute.select(err, "equivalence", parent.verbose);
-        DataSource trs = DataSource.parse(train, trainLabels, "--train");
-        DataSource tes = DataSource.parse(test, testLabels, "--test");
+        DataSource trs = data.source(train, trainLabels, "--train");
+        DataSource tes = data.source(test, testLabels, "--test");
         // sizes are needed for the default tracked points: the reference draws them with numpy's legacy RNG
         int nTrain;
         int nTest;

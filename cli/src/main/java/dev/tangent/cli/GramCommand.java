@@ -76,8 +76,8 @@ final class GramCommand implements Runnable {
             throw new TangentException("--tile must be >= 8, found " + tile);
         }
         KernelSpec kspec = new KernelSpec(kind, depth, weightStd, biasStd);
-        DataSource xs = DataSource.parse(x, "--x");
-        DataSource x2s = x2 == null ? null : DataSource.parse(x2, "--x2");
+        DataSource xs = data.source(x, null, "--x");
+        DataSource x2s = x2 == null ? null : data.source(x2, null, "--x2");
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Backends.Selection sel = compute.select(err, "gram", parent.verbose);

@@ -25,6 +25,7 @@ import java.util.Locale;
                 "  krr       alpha = (K + lambda/2 I)^-1 y (paper A's convention), Cholesky; --lambdas fits several",
                 "  svm-sgd   paper A's stochastic subgradient SVM (hinge); sq-hinge, svr-sgd, logistic: the other",
                 "            losses of Table 1 with the same update",
+                "  svm-smo   the exact C-SVC dual (LIBSVM's SMO); svr-smo the exact epsilon-SVR; C = --c or 1/(lambda n)",
                 "Writes the model directory (model.json, alpha.npy, x_train.npy, y_train.npy), traces and run.json."},
         footer = {"", "Example (paper A, MNIST 0 vs 1):",
                 "  tangent train --method svm-sgd --train mnist:DIR:train --test mnist:DIR:test --classes 0,1 \\",
@@ -36,7 +37,7 @@ final class TrainCommand implements Runnable {
     @ParentCommand
     Main parent;
 
-    @Option(names = "--method", required = true, paramLabel = "M", description = "krr, svm-sgd, sq-hinge, svr-sgd or logistic.")
+    @Option(names = "--method", required = true, paramLabel = "M", description = "krr, svm-sgd, svm-smo, svr-smo, sq-hinge, svr-sgd or logistic.")
     String method;
 
     @Option(names = "--train", required = true, paramLabel = "SPEC", description = "Training data spec.")
@@ -90,8 +91,14 @@ final class TrainCommand implements Runnable {
             description = "Shrink only the batch's alphas (reference code) or all (default: ${DEFAULT-VALUE}).")
     String decay;
 
-    @Option(names = "--epsilon", defaultValue = "0.1", paramLabel = "EPS", description = "svr-sgd tube width (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epsilon", defaultValue = "0.1", paramLabel = "EPS", description = "svr tube width (default: ${DEFAULT-VALUE}).")
     double epsilon;
+
+    @Option(names = "--c", paramLabel = "C", description = "svm-smo/svr-smo: C (default: 1/(lambda n), the mean-loss objective).")
+    Double c;
+
+    @Option(names = "--tol", defaultValue = "1e-3", paramLabel = "EPS", description = "svm-smo/svr-smo stopping tolerance, LIBSVM's -e (default: ${DEFAULT-VALUE}).")
+    double tol;
 
     @Mixin
     BackendOptions compute = new BackendOptions();
@@ -126,11 +133,11 @@ final class TrainCommand implements Runnable {
         KernelSpec ks = new KernelSpec(kind, depth, weightStd, biasStd);
         PrintWriter err = spec.commandLine().getErr();
         Backends.Selection sel = compute.select(err, "train", parent.verbose);
-        try (ProgressBar bar = new ProgressBar(err, "train", m != TrainWorkflow.Method.KRR)) {
-            TrainWorkflow.Result r = TrainWorkflow.run(new TrainWorkflow.Request(DataSource.parse(train, trainLabels, "--train"),
-                    test == null ? null : DataSource.parse(test, testLabels, "--test"),
+        try (ProgressBar bar = new ProgressBar(err, "train", m != TrainWorkflow.Method.KRR && !m.toString().endsWith("smo"))) {
+            TrainWorkflow.Result r = TrainWorkflow.run(new TrainWorkflow.Request(data.source(train, trainLabels, "--train"),
+                    test == null ? null : data.source(test, testLabels, "--test"),
                     data.selection(), data.normalize, ks, m, lambdas, jitter, lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs,
-                    seed, !naturalOrder, dec, epsilon, sel.backend(), compute.threads, out, (s, t) -> bar.update(s, t, "steps")));
+                    seed, !naturalOrder, dec, epsilon, c == null ? Double.NaN : c, tol, sel.backend(), compute.threads, out, (s, t) -> bar.update(s, t, "steps")));
             bar.close();
             PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "%s on %d training points (%s), Gram %.2f s, fit %.2f s%n", m, r.nTrain(), ks, r.gramSeconds(), r.fitSeconds());

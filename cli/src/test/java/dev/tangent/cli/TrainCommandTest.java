@@ -110,6 +110,19 @@ class TrainCommandTest {
     }
 
     @Test
+    void smoMethodWritesAModelWithBias() throws IOException {
+        Path[] tr = blobs("smo", 80, 5, false);
+        Path out = dir.resolve("smo-model");
+        Cli.Outcome o = Cli.run("train", "--method", "svm-smo", "--train", tr[0].toString(), "--train-labels", tr[1].toString(),
+                "--depth", "1", "--c", "10", "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        String model = Files.readString(out.resolve("model.json"));
+        assertTrue(model.contains("\"c\": 10"), model);
+        assertTrue(model.contains("\"smo_iterations\""), model);
+        assertTrue(number(Files.readString(out.resolve("run.json")), "\"train_accuracy\": ") > 0.9);
+    }
+
+    @Test
     void unknownMethod() {
         Cli.assertBadInput(null, "--method svm-magic", "train", "--method", "svm-magic", "--train", "x.npy", "--depth", "1", "--out", "o");
     }

@@ -1,7 +1,9 @@
 package dev.tangent.data;
 
 import dev.tangent.TangentException;
+import dev.tangent.io.Csv;
 import dev.tangent.io.Idx;
+import dev.tangent.io.Libsvm;
 import dev.tangent.io.LabeledMatrix;
 import dev.tangent.io.Npy;
 import dev.tangent.memory.Checks;
@@ -17,7 +19,9 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code fashion-mnist:train|test}: Debian's {@code dataset-fashion-mnist} files (IDX, gzip);</li>
  *   <li>{@code mnist:DIR:train|test}: a user's MNIST directory with the standard IDX file names (gz or raw);</li>
- *   <li>a path to a {@code .npy} file of n × d features, with targets from a separate {@code .npy} if given.</li>
+ *   <li>a path to a {@code .npy} file of n × d features, with targets from a separate {@code .npy} if given;</li>
+ *   <li>a {@code .csv}/{@code .tsv} file (header detected; the target column chosen by name or index, else none);</li>
+ *   <li>a LIBSVM file: {@code libsvm:PATH}, or any other existing file.</li>
  * </ul>
  * {@link #load} applies a {@link Selection} (class pair, limit) and a {@link Normalization}.
  */
@@ -74,6 +78,16 @@ public sealed interface DataSource {
      * @param labels a {@code .npy} of targets for an {@code .npy} SPEC, or null
      */
     static DataSource parse(String spec, Path labels, String option) {
+        return parse(spec, labels, null, option);
+    }
+
+    /**
+     * Parses a SPEC.
+     *
+     * @param labels      a {@code .npy} of targets for an {@code .npy} SPEC, or null
+     * @param labelColumn the target column of a CSV SPEC (a header name or a 0-based index, −1 = last), or null
+     */
+    static DataSource parse(String spec, Path labels, String labelColumn, String option) {
         if (spec == null || spec.isBlank()) {
             throw new TangentException(option + ": empty data spec, expected fashion-mnist:train|test, mnist:DIR:train|test or a .npy file");
         }
@@ -90,15 +104,30 @@ public sealed interface DataSource {
             return new IdxPair(spec, "mnist", Path.of(rest.substring(0, colon)), split(rest.substring(colon + 1), spec, option),
                     "pass the directory that holds the MNIST IDX files");
         }
+        if (spec.startsWith("libsvm:")) {
+            return new LibsvmFile(spec, Path.of(spec.substring("libsvm:".length())));
+        }
         Path p = Path.of(spec);
-        if (spec.toLowerCase(Locale.ROOT).endsWith(".npy")) {
+        String lower = spec.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".npy")) {
             return new NpyFile(spec, p, labels);
+        }
+        if (lower.endsWith(".csv") || lower.endsWith(".tsv")) {
+            Csv.Options o = Csv.Options.defaults().withDelimiter(lower.endsWith(".tsv") ? '\t' : ',');
+            if (labelColumn != null && !labelColumn.isBlank()) {
+                try {
+                    o = o.withLabel(Integer.parseInt(labelColumn.trim()));
+                } catch (NumberFormatException e) {
+                    o = o.withLabel(labelColumn.trim());
+                }
+            }
+            return new CsvFile(spec, p, o);
         }
         if (!Files.exists(p)) {
             throw new TangentException(option + " " + spec + ": no such file, and not a data spec (expected "
-                    + "fashion-mnist:train|test, mnist:DIR:train|test or a .npy file)");
+                    + "fashion-mnist:train|test, mnist:DIR:train|test, libsvm:FILE or a .npy/.csv file)");
         }
-        throw new TangentException(option + " " + spec + ": unknown data format, expected a .npy file or a data spec");
+        return new LibsvmFile(spec, p);
     }
 
     static DataSource parse(String spec, String option) {
@@ -163,6 +192,48 @@ public sealed interface DataSource {
             LabeledMatrix all = new LabeledMatrix(x, y);
             try {
                 return select(all, sel.rows(ids, path.toString()));
+            } catch (RuntimeException e) {
+                all.close();
+                throw e;
+            }
+        }
+    }
+
+    /** A LIBSVM text file (sparse features, one label per line). */
+    record LibsvmFile(String spec, Path path) implements DataSource {
+        @Override
+        public Normalization defaultNormalization() {
+            return Normalization.NONE;
+        }
+
+        @Override
+        public LabeledMatrix read(DType dtype, Selection sel, String option) {
+            LabeledMatrix all = Libsvm.read(path, dtype, option);
+            try {
+                return select(all, sel.rows(all.y(), path.toString()));
+            } catch (RuntimeException e) {
+                all.close();
+                throw e;
+            }
+        }
+    }
+
+    /** A CSV (or TSV) file with an optional target column. */
+    record CsvFile(String spec, Path path, Csv.Options options) implements DataSource {
+        @Override
+        public Normalization defaultNormalization() {
+            return Normalization.NONE;
+        }
+
+        @Override
+        public LabeledMatrix read(DType dtype, Selection sel, String option) {
+            LabeledMatrix all = Csv.read(path, dtype, options, option);
+            if (all.y() == null && sel.filtersClasses()) {
+                all.close();
+                throw new TangentException(option + " " + path + ": --classes needs a target column (--label-column)");
+            }
+            try {
+                return select(all, sel.rows(all.y() != null ? all.y() : new double[all.x().rows()], path.toString()));
             } catch (RuntimeException e) {
                 all.close();
                 throw e;

@@ -2,7 +2,12 @@ package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
 import dev.tangent.data.Dataset;
+import dev.tangent.compute.Backend;
+import dev.tangent.io.Libsvm;
 import dev.tangent.io.Npy;
+import dev.tangent.kernel.GramBuilder;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.Matrix;
 import dev.tangent.report.Json;
 
 import java.nio.file.Files;
@@ -83,11 +88,49 @@ public final class DataWorkflow {
         if (ds.y() != null) {
             Npy.writeVector(outDir.resolve("y.npy"), ds.y());
         }
+        writeRun(ds, outDir, "npy", ds.y() != null ? java.util.List.of("x.npy", "y.npy") : java.util.List.of("x.npy"), null);
+    }
+
+    /** Writes {@code data.libsvm} (sparse, targets required) and {@code run.json} into {@code outDir}. */
+    public static void exportLibsvm(Dataset ds, Path outDir) {
+        requireDirectory(outDir);
+        if (ds.y() == null) {
+            throw new TangentException("--format libsvm needs targets: " + ds.description() + " has none");
+        }
+        Libsvm.write(outDir.resolve("data.libsvm"), ds.x(), ds.y());
+        writeRun(ds, outDir, "libsvm", java.util.List.of("data.libsvm"), null);
+    }
+
+    /**
+     * Writes the precomputed kernel of the dataset in LIBSVM's {@code -t 4} form, {@code kernel.libsvm}: rows are the
+     * dataset's points, columns the points of {@code against} (the training set; the dataset itself when null), so the
+     * file is what {@code svm-train -t 4} (against = null) or {@code svm-predict} (a test set against the training set)
+     * reads.
+     */
+    public static void exportKernel(Dataset ds, Dataset against, KernelSpec spec, Backend backend, int threads, Path outDir) {
+        requireDirectory(outDir);
+        if (ds.y() == null) {
+            throw new TangentException("--format libsvm-kernel needs targets: " + ds.description() + " has none");
+        }
+        if (against != null && against.dim() != ds.dim()) {
+            throw new TangentException("--against has " + against.dim() + " features, the data has " + ds.dim());
+        }
+        try (Matrix k = new GramBuilder(backend, threads).build(spec, ds.x(), against == null ? null : against.x())) {
+            Libsvm.writePrecomputed(outDir.resolve("kernel.libsvm"), k, ds.y());
+        }
+        writeRun(ds, outDir, "libsvm-kernel", java.util.List.of("kernel.libsvm"),
+                Map.of("kernel", spec.toString(), "columns", against == null ? ds.description() : against.description()));
+    }
+
+    private static void writeRun(Dataset ds, Path outDir, String format, java.util.List<String> files, Map<String, Object> extra) {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("command", "data export");
-        run.put("format", "npy");
+        run.put("format", format);
         run.put("summary", info(ds).toJson());
-        run.put("files", ds.y() != null ? java.util.List.of("x.npy", "y.npy") : java.util.List.of("x.npy"));
+        if (extra != null) {
+            run.putAll(extra);
+        }
+        run.put("files", files);
         Json.writeFile(outDir.resolve("run.json"), run);
     }
 

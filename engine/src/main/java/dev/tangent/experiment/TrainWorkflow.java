@@ -12,6 +12,7 @@ import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.KernelMachine;
 import dev.tangent.machine.Loss;
 import dev.tangent.machine.RidgeSolver;
+import dev.tangent.machine.SmoSolver;
 import dev.tangent.machine.SubgradientSolver;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -34,7 +35,8 @@ public final class TrainWorkflow {
 
     /** Methods of {@code --method}. */
     public enum Method {
-        KRR("squared"), SVM_SGD("hinge"), SQ_HINGE("squared-hinge"), SVR_SGD("epsilon-insensitive"), LOGISTIC("logistic");
+        KRR("squared"), SVM_SGD("hinge"), SQ_HINGE("squared-hinge"), SVR_SGD("epsilon-insensitive"), LOGISTIC("logistic"),
+        SVM_SMO("hinge"), SVR_SMO("epsilon-insensitive");
 
         final String loss;
 
@@ -49,7 +51,10 @@ public final class TrainWorkflow {
                 case "sq-hinge" -> SQ_HINGE;
                 case "svr-sgd" -> SVR_SGD;
                 case "logistic" -> LOGISTIC;
-                default -> throw new IllegalArgumentException("expected krr, svm-sgd, sq-hinge, svr-sgd or logistic, found '" + s + "'");
+                case "svm-smo" -> SVM_SMO;
+                case "svr-smo" -> SVR_SMO;
+                default -> throw new IllegalArgumentException("expected krr, svm-sgd, svm-smo, svr-smo, sq-hinge, svr-sgd or logistic, found '"
+                        + s + "'");
             };
         }
 
@@ -63,11 +68,13 @@ public final class TrainWorkflow {
      * @param lambdas  λ values (several only for krr: one model per λ from one Gram)
      * @param jitter   added to the diagonal for the Cholesky solve (krr)
      * @param epsilon  ε of the ε-insensitive loss
+     * @param c        C of the SMO methods; NaN means C = 1/(λ·n), the mean-loss objective (λ/2)‖β‖² + (1/n)Σ l
+     * @param tol      SMO stopping tolerance (LIBSVM's -e)
      */
     public record Request(DataSource train, DataSource test, Selection selection,
                           Normalization norm, KernelSpec spec, Method method, List<Double> lambdas, double jitter,
                           double lr, int batch, int epochs, long seed, boolean shuffle, SubgradientSolver.Decay decay,
-                          double epsilon, Backend backend, int threads, Path out, SubgradientSolver.Progress progress) {
+                          double epsilon, double c, double tol, Backend backend, int threads, Path out, SubgradientSolver.Progress progress) {
     }
 
     /** One fitted model's metrics. */
@@ -91,6 +98,8 @@ public final class TrainWorkflow {
             case SQ_HINGE -> new Loss.SquaredHinge();
             case SVR_SGD -> new Loss.EpsilonInsensitive(r.epsilon());
             case LOGISTIC -> new Loss.Logistic();
+            case SVM_SMO -> new Loss.Hinge();
+            case SVR_SMO -> new Loss.EpsilonInsensitive(r.epsilon());
         };
         try (Dataset train = load(r.train(), r, "--train");
              Dataset test = r.test() == null ? null : load(r.test(), r, "--test")) {
@@ -113,8 +122,26 @@ public final class TrainWorkflow {
                 for (double lambda : r.lambdas()) {
                     Path dir = r.lambdas().size() == 1 ? r.out() : r.out().resolve("lambda_" + lambda);
                     double[] alpha;
+                    double b = 0;
+                    double c = Double.NaN;
                     if (r.method() == Method.KRR) {
                         alpha = RidgeSolver.cholesky(r.backend(), k, train.y(), lambda, r.jitter());
+                    } else if (r.method() == Method.SVM_SMO || r.method() == Method.SVR_SMO) {
+                        c = Double.isNaN(r.c()) ? 1 / (lambda * train.size()) : r.c();
+                        if (!(c > 0) || Double.isInfinite(c)) {
+                            throw new TangentException("C must be finite and > 0 (--c, or lambda > 0 for C = 1/(lambda n)), found " + c);
+                        }
+                        SmoSolver.Result res = r.method() == Method.SVM_SMO
+                                ? SmoSolver.svc(k, train.y(), c, r.tol(), true, 0)
+                                : SmoSolver.svr(k, train.y(), c, r.epsilon(), r.tol(), true, 0);
+                        alpha = res.alpha();
+                        b = res.b();
+                        traces.put("smo_iterations", res.iterations());
+                        traces.put("smo_dual_objective", res.dualObjective());
+                        traces.put("support_vectors", res.supportVectors());
+                        if (!res.converged()) {
+                            throw new TangentException("SMO did not converge within LIBSVM's iteration cap; loosen --tol or change C");
+                        }
                     } else {
                         SubgradientSolver.Result res = SubgradientSolver.train(r.backend(), k, train.y(), kt,
                                 test == null ? null : test.y(), null, null,
@@ -124,14 +151,15 @@ public final class TrainWorkflow {
                         traces.put("steps", res.trace().steps());
                         writeTrace(dir, res.trace());
                     }
-                    double[] g = multiply(r.backend(), k, alpha);
-                    double[] gt = kt == null ? null : multiply(r.backend(), kt, alpha);
+                    double[] g = plus(multiply(r.backend(), k, alpha), b);
+                    double[] gt = kt == null ? null : plus(multiply(r.backend(), kt, alpha), b);
                     Map<String, Object> meta = new LinkedHashMap<>();
                     meta.put("train", train.description());
                     meta.put("normalize", r.norm() == null ? "default" : r.norm().toString());
                     meta.put("seed", r.seed());
                     // the machine borrows the training matrix (owned by the dataset): save it, do not close it
-                    new KernelMachine(r.method().toString(), r.spec(), loss.name(), lambda, Double.NaN, 0, alpha, train.x(),
+                    meta.putAll(traces);
+                    new KernelMachine(r.method().toString(), r.spec(), loss.name(), lambda, c, b, alpha, train.x(),
                             train.y(), meta).save(dir);
                     fits.add(new Fit(lambda, dir, SubgradientSolver.meanLoss(loss, g, train.y()), accuracy(loss, g, train.y()),
                             gt == null ? Double.NaN : SubgradientSolver.meanLoss(loss, gt, test.y()),
@@ -163,6 +191,13 @@ public final class TrainWorkflow {
             }
         }
         return true;
+    }
+
+    private static double[] plus(double[] g, double b) {
+        for (int i = 0; i < g.length; i++) {
+            g[i] += b;
+        }
+        return g;
     }
 
     static double[] multiply(Backend backend, Matrix k, double[] alpha) {
@@ -205,7 +240,9 @@ public final class TrainWorkflow {
             run.put("test", test.description());
             run.put("n_test", res.nTest());
         }
-        if (r.method() != Method.KRR) {
+        if (r.method() == Method.SVM_SMO || r.method() == Method.SVR_SMO) {
+            run.put("tol", r.tol());
+        } else if (r.method() != Method.KRR) {
             run.put("lr", r.lr());
             run.put("batch", r.batch());
             run.put("epochs", r.epochs());
