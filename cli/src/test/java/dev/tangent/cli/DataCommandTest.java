@@ -136,6 +136,20 @@ class DataCommandTest {
     }
 
     @Test
+    void nonAscendingLibsvmIndices() throws IOException {
+        Path f = dir.resolve("bad.libsvm");
+        Files.writeString(f, "+1 1:0.5 3:1\n-1 3:1 2:4\n");
+        Cli.assertBadInput(null, "bad.libsvm:2:8: found '2', expected strictly ascending indices", "data", "info", f.toString());
+    }
+
+    @Test
+    void nonNumericCsvField() throws IOException {
+        Path f = dir.resolve("bad.csv");
+        Files.writeString(f, "a,b,label\n1,2,0\n3,x,1\n");
+        Cli.assertBadInput(null, "bad.csv:3:field 2 ('b'): found 'x'", "data", "info", f.toString(), "--label-column", "label");
+    }
+
+    @Test
     void badSplit() {
         Cli.assertBadInput(null, "split 'val', expected train or test", "data", "info", "mnist:" + dir + ":val");
     }
