@@ -31,4 +31,18 @@ public final class Blocks {
             VectorKernels32.mirrorUpper(a.rows(), a.segment(), a.offset(), a.ld());
         }
     }
+
+    /** y ← y + a·x element-wise (same shape and dtype), row by row with the Vector API. */
+    public static void axpy(double a, Matrix x, Matrix y) {
+        if (x.rows() != y.rows() || x.cols() != y.cols() || x.dtype() != y.dtype()) {
+            throw new IllegalArgumentException("axpy of " + x + " into " + y);
+        }
+        for (int i = 0; i < y.rows(); i++) {
+            if (y.dtype() == DType.F64) {
+                VectorKernels64.axpy(y.cols(), a, x.segment(), x.byteIndex(i, 0), y.segment(), y.byteIndex(i, 0));
+            } else {
+                VectorKernels32.axpy(y.cols(), (float) a, x.segment(), x.byteIndex(i, 0), y.segment(), y.byteIndex(i, 0));
+            }
+        }
+    }
 }

@@ -59,10 +59,6 @@ final class Elementwise {
 
     /** y ← y + a·x (same shape). */
     static void axpy(double a, Matrix x, Matrix y) {
-        for (int i = 0; i < y.rows(); i++) {
-            for (int j = 0; j < y.cols(); j++) {
-                y.set(i, j, y.get(i, j) + a * x.get(i, j));
-            }
-        }
+        dev.tangent.compute.Blocks.axpy(a, x, y);
     }
 }
