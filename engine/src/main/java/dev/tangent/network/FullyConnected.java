@@ -214,6 +214,49 @@ public final class FullyConnected implements AutoCloseable {
         }
     }
 
+    /**
+     * One gradient-descent step on Σ_i dOut[i]·f(x_i) fused into the weights, without materialising the gradients:
+     * each layer's update is one GEMM with beta = 1 onto the weights (after the next delta has been propagated with the
+     * old weights), and the output row is first shrunk by (1 − lr·outputDecay), which adds outputDecay·w to its gradient
+     * (the ℓ2 term of the reference and paper regularisers).
+     */
+    public void descend(Backend backend, Activations act, double[] dOut, double lr, double outputDecay) {
+        int b = act.output.length;
+        int depth = depth();
+        double sm = 1 / Math.sqrt(width);
+        try (Matrix g = Matrix.allocate(b, 1, dtype)) {
+            for (int i = 0; i < b; i++) {
+                g.set(i, 0, dOut[i]);
+            }
+            Matrix delta = Matrix.allocate(b, width, dtype);
+            try {
+                Matrix w = weights.get(depth);
+                backend.gemm(false, false, sm, g, w, 0.0, delta);
+                if (outputDecay != 0) {
+                    Elementwise.axpy(-lr * outputDecay, w, w);
+                }
+                backend.gemm(true, false, -lr * sm, g, act.post.get(depth - 1), 1.0, w);
+                for (int k = depth - 1; k >= 0; k--) {
+                    Elementwise.maskPositive(delta, act.pre.get(k));
+                    Matrix in = k == 0 ? act.input : act.post.get(k - 1);
+                    double s = k == 0 ? 1 / Math.sqrt(d) : sm;
+                    Matrix next = null;
+                    if (k > 0) {
+                        next = Matrix.allocate(b, width, dtype);
+                        backend.gemm(false, false, sm, delta, weights.get(k), 0.0, next);
+                    }
+                    backend.gemm(true, false, -lr * s, delta, in, 1.0, weights.get(k));
+                    if (next != null) {
+                        delta.close();
+                        delta = next;
+                    }
+                }
+            } finally {
+                delta.close();
+            }
+        }
+    }
+
     /** θ ← θ − lr·∇ for every layer. */
     public void step(List<Matrix> grads, double lr) {
         for (int k = 0; k < weights.size(); k++) {

@@ -40,20 +40,17 @@ public final class NetworkTrainer {
                 g[i] = act.output()[i] - f0[batch[i]];
                 dOut[i] = cfg.loss().derivative(g[i], y[batch[i]]) / batch.length;
             }
+            double lambda = cfg.lambda();
+            if (cfg.reg() != Regularizer.MATCHED || lambda == 0) {
+                double decay = lambda == 0 ? 0 : cfg.reg() == Regularizer.REFERENCE ? lambda / net.width() : lambda;
+                net.descend(backend, act, dOut, cfg.lr(), decay);
+                return g;
+            }
             List<Matrix> grads = net.backward(backend, act, dOut);
             try {
-                double lambda = cfg.lambda();
-                if (lambda != 0) {
-                    switch (cfg.reg()) {
-                        case REFERENCE -> Elementwise.axpy(lambda / net.width(), net.weight(net.depth()), grads.get(net.depth()));
-                        case PAPER -> Elementwise.axpy(lambda, net.weight(net.depth()), grads.get(net.depth()));
-                        case MATCHED -> {
-                            for (int k = 0; k <= net.depth(); k++) {
-                                Elementwise.axpy(lambda, net.weight(k), grads.get(k));
-                                Elementwise.axpy(-lambda, theta0.weight(k), grads.get(k));
-                            }
-                        }
-                    }
+                for (int k = 0; k <= net.depth(); k++) {
+                    Elementwise.axpy(lambda, net.weight(k), grads.get(k));
+                    Elementwise.axpy(-lambda, theta0.weight(k), grads.get(k));
                 }
                 net.step(grads, cfg.lr());
             } finally {

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 5, acceptance 1: the analytic gradient equals central finite differences (f64) for depths 1–3. */
@@ -47,6 +48,37 @@ class FullyConnectedGradientTest {
             }
             grads.forEach(Matrix::close);
             assertTrue(worst < 1e-6, "depth " + depth + ": worst relative difference " + worst);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void fusedDescentEqualsGradientThenStep(int depth) {
+        try (FullyConnected a = FullyConnected.init(6, 9, depth, DType.F64, 5 + depth); FullyConnected b = a.copy();
+             Matrix x = TestData.uniform(4, 6, DType.F64, 7)) {
+            double[] dOut = {0.3, -0.9, 0.0, 1.2};
+            double lr = 0.7;
+            double decay = 0.05;
+            try (FullyConnected.Activations act = a.forwardKeep(BACKEND, x)) {
+                a.descend(BACKEND, act, dOut, lr, decay);
+            }
+            List<Matrix> grads;
+            try (FullyConnected.Activations act = b.forwardKeep(BACKEND, x)) {
+                grads = b.backward(BACKEND, act, dOut);
+            }
+            Matrix w = b.weight(depth);
+            for (int j = 0; j < w.cols(); j++) {
+                grads.get(depth).set(0, j, grads.get(depth).get(0, j) + decay * w.get(0, j));
+            }
+            b.step(grads, lr);
+            grads.forEach(Matrix::close);
+            for (int k = 0; k <= depth; k++) {
+                for (int i = 0; i < a.weight(k).rows(); i++) {
+                    for (int j = 0; j < a.weight(k).cols(); j++) {
+                        assertEquals(b.weight(k).get(i, j), a.weight(k).get(i, j), 1e-13, "layer " + k);
+                    }
+                }
+            }
         }
     }
 
