@@ -175,7 +175,8 @@ public final class EquivalenceWorkflow {
 
     private static double[] forwardAll(Backend backend, FullyConnected net, Matrix x) {
         double[] out = new double[x.rows()];
-        int block = 1024;
+        // keep the block's pre- and post-activations (2 · block · width values) under 256 MiB
+        int block = (int) Math.max(1, Math.min(1024, (256L << 20) / (2L * net.width() * net.dtype().bytes())));
         for (int r0 = 0; r0 < x.rows(); r0 += block) {
             int m = Math.min(block, x.rows() - r0);
             System.arraycopy(net.forward(backend, x.rows(r0, m)), 0, out, r0, m);
