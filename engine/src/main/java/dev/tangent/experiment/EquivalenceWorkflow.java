@@ -134,6 +134,9 @@ public final class EquivalenceWorkflow {
         try (Matrix xtr = train.x().copy(t); Matrix xte = test.x().copy(t);
              FullyConnected net = FullyConnected.init(train.dim(), width, r.depth(), t, r.seed());
              FullyConnected theta0 = r.reg() == NetworkTrainer.Regularizer.MATCHED ? net.copy() : null) {
+            if (width == r.widths().get(0)) {
+                net.save(r.out(), "fcnn_init");
+            }
             double[] f0 = forwardAll(r.backend(), net, xtr);
             double[] f0t = forwardAll(r.backend(), net, xte);
             NnTrace tr = new NnTrace();
@@ -168,6 +171,9 @@ public final class EquivalenceWorkflow {
                 if (r.progress() != null) {
                     r.progress().accept(offset + s);
                 }
+            }
+            if (width == r.widths().get(0)) {
+                net.save(r.out(), "fcnn_final");
             }
             return tr;
         }

@@ -257,6 +257,40 @@ public final class FullyConnected implements AutoCloseable {
         }
     }
 
+    /**
+     * Saves the weights as {@code <prefix>_layer<k>.npy} (k = 0 is W¹, the last the output row) in {@code dir}, in the
+     * network's dtype; {@link #load} reads them back bit-identically.
+     */
+    public void save(java.nio.file.Path dir, String prefix) {
+        for (int k = 0; k < weights.size(); k++) {
+            dev.tangent.io.Npy.write(dir.resolve(prefix + "_layer" + k + ".npy"), weights.get(k));
+        }
+    }
+
+    /** Loads a network saved by {@link #save} with {@code depth} hidden layers. */
+    public static FullyConnected load(java.nio.file.Path dir, String prefix, int depth, DType dtype) {
+        List<Matrix> ws = new ArrayList<>();
+        try {
+            for (int k = 0; k <= depth; k++) {
+                ws.add(dev.tangent.io.Npy.readMatrix(dir.resolve(prefix + "_layer" + k + ".npy"), dtype, "--model"));
+            }
+            int width = ws.get(0).rows();
+            int d = ws.get(0).cols();
+            for (int k = 1; k <= depth; k++) {
+                Matrix w = ws.get(k);
+                boolean ok = k < depth ? w.rows() == width && w.cols() == width : w.rows() == 1 && w.cols() == width;
+                if (!ok) {
+                    throw new TangentException(dir.resolve(prefix + "_layer" + k + ".npy") + ": shape " + w.rows() + " x " + w.cols()
+                            + " does not fit a width-" + width + " network");
+                }
+            }
+            return new FullyConnected(d, width, dtype, ws);
+        } catch (RuntimeException e) {
+            ws.forEach(Matrix::close);
+            throw e;
+        }
+    }
+
     /** θ ← θ − lr·∇ for every layer. */
     public void step(List<Matrix> grads, double lr) {
         for (int k = 0; k < weights.size(); k++) {

@@ -82,6 +82,22 @@ class FullyConnectedGradientTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void saveAndLoadAreBitIdentical(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        try (FullyConnected a = FullyConnected.init(5, 7, 2, DType.F32, 3)) {
+            a.save(dir, "net");
+            try (FullyConnected b = FullyConnected.load(dir, "net", 2, DType.F32)) {
+                for (int k = 0; k <= 2; k++) {
+                    for (int i = 0; i < a.weight(k).rows(); i++) {
+                        for (int j = 0; j < a.weight(k).cols(); j++) {
+                            assertEquals(a.weight(k).get(i, j), b.weight(k).get(i, j), 0.0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static double objective(FullyConnected net, Matrix x, double[] dOut) {
         double[] f = net.forward(BACKEND, x);
         double s = 0;
