@@ -189,9 +189,9 @@ public final class BoundWorkflow {
         Npy.writeVector(out.resolve("nn_test_hinge.npy"), res.nnTestHinge());
         Npy.writeVector(out.resolve("bound.npy"), res.bound());
         Npy.writeVector(out.resolve("rademacher.npy"), res.rademacher());
-        matrix(out.resolve("nn_outputs.npy"), nnOut);
-        matrix(out.resolve("km_outputs.npy"), kmOut);
-        matrix(out.resolve("km_euler_outputs.npy"), euler);
+        Npy.writeRows(out.resolve("nn_outputs.npy"), nnOut);
+        Npy.writeRows(out.resolve("km_outputs.npy"), kmOut);
+        Npy.writeRows(out.resolve("km_euler_outputs.npy"), euler);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("command", "bound");
         run.put("train", train.description());
@@ -226,16 +226,7 @@ public final class BoundWorkflow {
         figure(out, res, nnOut, kmOut);
     }
 
-    private static void matrix(Path p, double[][] v) {
-        try (Matrix m = Matrix.allocate(v.length, v[0].length, DType.F64)) {
-            for (int i = 0; i < v.length; i++) {
-                for (int j = 0; j < v[i].length; j++) {
-                    m.set(i, j, v[i][j]);
-                }
-            }
-            Npy.write(p, m);
-        }
-    }
+
 
     private static void figure(Path out, Result res, double[][] nnOut, double[][] kmOut) {
         double[] t = res.time();

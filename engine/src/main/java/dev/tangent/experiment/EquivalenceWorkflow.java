@@ -236,16 +236,9 @@ public final class EquivalenceWorkflow {
     }
 
     private static void writeMatrix(Path dir, String name, double[][] v) {
-        int cols = v.length == 0 ? 0 : v[0].length;
-        try (Matrix m = Matrix.allocate(v.length, cols, DType.F64)) {
-            for (int i = 0; i < v.length; i++) {
-                for (int j = 0; j < cols; j++) {
-                    m.set(i, j, v[i][j]);
-                }
-            }
-            Npy.write(dir.resolve(name + ".npy"), m);
-        }
+        Npy.writeRows(dir.resolve(name + ".npy"), v);
     }
+
 
     private static double[] column(double[][] v, int j) {
         double[] c = new double[v.length];

@@ -329,6 +329,22 @@ public final class Npy {
         });
     }
 
+    /** Writes a rectangular {@code double[rows][cols]} as a 2-D {@code <f8} array, atomically. */
+    public static void writeRows(Path file, double[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        try (Matrix m = Matrix.allocate(rows.length, cols, DType.F64)) {
+            for (int i = 0; i < rows.length; i++) {
+                if (rows[i].length != cols) {
+                    throw new IllegalArgumentException("ragged rows: " + rows[i].length + " and " + cols);
+                }
+                for (int j = 0; j < cols; j++) {
+                    m.set(i, j, rows[i][j]);
+                }
+            }
+            write(file, m);
+        }
+    }
+
     /** The complete header (magic, version, length, dict, padding) for a C-order array. */
     static ByteBuffer header(String descr, long[] shape) {
         StringBuilder sb = new StringBuilder("{'descr': '").append(descr).append("', 'fortran_order': False, 'shape': (");
