@@ -96,6 +96,11 @@ final class EquivalenceCommand implements Runnable {
     @Option(names = "--track-test", split = ",", paramLabel = "I", description = "Tracked test indices (default: numpy choice).")
     int[] trackTest;
 
+    @Option(names = "--config", paramLabel = "FILE.yaml",
+            description = "Paper A's config file (e.g. config/svm_sgd.yaml): model.width, model.hidden_layer, model.seed, "
+                    + "train_net.lr/epochs/lam/batch_size; options given on the command line win.")
+    Path config;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
@@ -105,8 +110,42 @@ final class EquivalenceCommand implements Runnable {
     @Mixin
     DataOptions data = new DataOptions();
 
+    /** Fills every option the command line did not set from paper A's config file. */
+    private void applyConfig() {
+        PaperConfig c = PaperConfig.read(config);
+        var parsed = spec.commandLine().getParseResult();
+        if (c.has("model.width") && !parsed.hasMatchedOption("--width")) {
+            widths = new ArrayList<>(List.of(c.integer("model.width")));
+        }
+        if (c.has("model.hidden_layer") && !parsed.hasMatchedOption("--depth")) {
+            depth = c.integer("model.hidden_layer") + 1; // hidden_layer H = H extra m x m layers: H + 1 ReLU layers
+        }
+        if (c.has("model.seed") && !parsed.hasMatchedOption("--seed")) {
+            seed = c.integer("model.seed");
+        }
+        if (c.has("train_net.lr") && !parsed.hasMatchedOption("--lr")) {
+            lr = c.number("train_net.lr");
+        }
+        if (c.has("train_net.epochs") && !parsed.hasMatchedOption("--epochs")) {
+            epochs = c.integer("train_net.epochs");
+        }
+        if (c.has("train_net.lam") && !parsed.hasMatchedOption("--lambda")) {
+            lambda = c.number("train_net.lam");
+        }
+        if (c.has("train_net.batch_size") && !parsed.hasMatchedOption("--batch")) {
+            batch = c.integer("train_net.batch_size");
+        }
+        if (c.has("data.normalize") && c.flag("data.normalize")) {
+            throw new TangentException("--config " + c.file() + ": data.normalize: True (MNIST mean/std) is not supported; "
+                    + "use --normalize standard explicitly");
+        }
+    }
+
     @Override
     public void run() {
+        if (config != null) {
+            applyConfig();
+        }
         for (int w : widths) {
             if (w < 1) {
                 throw new TangentException("--width must be >= 1, found " + w);
