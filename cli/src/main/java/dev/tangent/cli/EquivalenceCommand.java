@@ -101,6 +101,13 @@ final class EquivalenceCommand implements Runnable {
                     + "train_net.lr/epochs/lam/batch_size; options given on the command line win.")
     Path config;
 
+    @Option(names = "--checkpoint-every", defaultValue = "1", paramLabel = "E",
+            description = "Checkpoint each network every E epochs into DIR/checkpoint_w<width>/ (0 = never) (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue an interrupted run in --out from its checkpoints (same options required).")
+    boolean resume;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
@@ -151,8 +158,8 @@ final class EquivalenceCommand implements Runnable {
                 throw new TangentException("--width must be >= 1, found " + w);
             }
         }
-        if (batch < 0) {
-            throw new TangentException("--batch must be >= 0, found " + batch);
+        if (batch < 0 || checkpointEvery < 0) {
+            throw new TangentException(batch < 0 ? "--batch must be >= 0, found " + batch : "--checkpoint-every must be >= 0");
         }
         Loss l = Loss.parse(loss, epsilon);
         NetworkTrainer.Regularizer reg = switch (nnReg.toLowerCase(Locale.ROOT)) {
@@ -192,7 +199,7 @@ final class EquivalenceCommand implements Runnable {
         try (ProgressBar bar = new ProgressBar(err, "equivalence", true)) {
             EquivalenceWorkflow.Result r = EquivalenceWorkflow.run(new EquivalenceWorkflow.Request(trs, tes, data.selection(), data.normalize,
                     depth, widths, l, lambda, lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs, seed, reg, dec, nnDtype, tr, te,
-                    sel.backend(), compute.threads, out, s -> bar.update(s, total, "network steps")));
+                    sel.backend(), compute.threads, out, s -> bar.update(s, total, "network steps"), checkpointEvery, resume, -1));
             bar.close();
             PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "n_train %d, n_test %d, %d evaluations; kernel machine final test accuracy %.2f%%%n", r.nTrain(), r.nTest(),

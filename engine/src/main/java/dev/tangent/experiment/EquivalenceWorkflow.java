@@ -32,6 +32,12 @@ import java.util.function.LongConsumer;
  * log-spaced steps both are evaluated (losses, accuracies, outputs of tracked train and test points). Writes the arrays,
  * run.json, the paper's 4-panel figure ({@code plot_sgd.png/svg}) and, for several widths, the gap
  * max_t |f_NN − g_KM| against width with its fitted log-log slope ({@code gap_vs_width.png/svg}).
+ *
+ * <p>Long runs checkpoint each network every {@code checkpointEvery} epochs into {@code checkpoint_w<width>/} (weights,
+ * initial outputs, traces so far, step counter; written to a {@code .part} directory and renamed, so a checkpoint is
+ * complete or absent). With {@code resume}, a network whose checkpoint matches the run's parameters continues from it:
+ * the batch stream is replayed to the saved step and the kernel machine (deterministic, seconds) is retrained, so a
+ * resumed run gives the same arrays as an uninterrupted one.
  */
 public final class EquivalenceWorkflow {
     private EquivalenceWorkflow() {
@@ -40,7 +46,16 @@ public final class EquivalenceWorkflow {
     public record Request(DataSource train, DataSource test, Selection selection, Normalization norm, int depth, List<Integer> widths,
                           Loss loss, double lambda, double lr, int batch, int epochs, long seed, NetworkTrainer.Regularizer reg,
                           SubgradientSolver.Decay decay, DType networkDtype, int[] trackedTrain, int[] trackedTest,
-                          Backend backend, int threads, Path out, LongConsumer progress) {
+                          Backend backend, int threads, Path out, LongConsumer progress, int checkpointEvery, boolean resume,
+                          long stopAfterSteps) {
+        /** Without checkpoints. */
+        public Request(DataSource train, DataSource test, Selection selection, Normalization norm, int depth, List<Integer> widths,
+                       Loss loss, double lambda, double lr, int batch, int epochs, long seed, NetworkTrainer.Regularizer reg,
+                       SubgradientSolver.Decay decay, DType networkDtype, int[] trackedTrain, int[] trackedTest,
+                       Backend backend, int threads, Path out, LongConsumer progress) {
+            this(train, test, selection, norm, depth, widths, loss, lambda, lr, batch, epochs, seed, reg, decay, networkDtype,
+                    trackedTrain, trackedTest, backend, threads, out, progress, 0, false, -1);
+        }
     }
 
     /** Per width: the largest |f_NN − g_KM| over tracked points and evaluation steps, and the NN's final test accuracy. */
@@ -119,13 +134,53 @@ public final class EquivalenceWorkflow {
         return ids;
     }
 
-    private static final class NnTrace {
+    /** What a checkpoint stores of a trace: one row per evaluation (4 metrics, then the tracked outputs). */
+    interface NnTraceAccess {
+        double[][] rows();
+
+        void setRows(double[][] rows);
+    }
+
+    private static final class NnTrace implements NnTraceAccess {
         double[] trainLoss;
         double[] testLoss;
         double[] trainAcc;
         double[] testAcc;
         double[][] trainTracked;
         double[][] testTracked;
+
+        @Override
+        public double[][] rows() {
+            int a = trainTracked[0].length;
+            int b = testTracked[0].length;
+            double[][] rows = new double[trainLoss.length][4 + a + b];
+            for (int e = 0; e < rows.length; e++) {
+                rows[e][0] = trainLoss[e];
+                rows[e][1] = testLoss[e];
+                rows[e][2] = trainAcc[e];
+                rows[e][3] = testAcc[e];
+                System.arraycopy(trainTracked[e], 0, rows[e], 4, a);
+                System.arraycopy(testTracked[e], 0, rows[e], 4 + a, b);
+            }
+            return rows;
+        }
+
+        @Override
+        public void setRows(double[][] rows) {
+            int a = trainTracked[0].length;
+            int b = testTracked[0].length;
+            if (rows.length != trainLoss.length || rows[0].length != 4 + a + b) {
+                throw new TangentException("--resume: checkpoint trace has the wrong shape");
+            }
+            for (int e = 0; e < rows.length; e++) {
+                trainLoss[e] = rows[e][0];
+                testLoss[e] = rows[e][1];
+                trainAcc[e] = rows[e][2];
+                testAcc[e] = rows[e][3];
+                System.arraycopy(rows[e], 4, trainTracked[e], 0, a);
+                System.arraycopy(rows[e], 4 + a, testTracked[e], 0, b);
+            }
+        }
     }
 
     private static NnTrace trainNetwork(Request r, Dataset train, Dataset test, int[] trTrack, int[] teTrack, int width, int[] steps,
@@ -137,8 +192,6 @@ public final class EquivalenceWorkflow {
             if (width == r.widths().get(0)) {
                 net.save(r.out(), "fcnn_init");
             }
-            double[] f0 = forwardAll(r.backend(), net, xtr);
-            double[] f0t = forwardAll(r.backend(), net, xte);
             NnTrace tr = new NnTrace();
             int ne = steps.length;
             tr.trainLoss = new double[ne];
@@ -149,8 +202,33 @@ public final class EquivalenceWorkflow {
             tr.testTracked = new double[ne][teTrack.length];
             BatchStream stream = new BatchStream(train.size(), r.batch(), r.seed(), true);
             NetworkTrainer.Config cfg = new NetworkTrainer.Config(r.loss(), r.lambda(), r.lr(), r.reg());
+            Path ckpt = r.out().resolve("checkpoint_w" + width);
+            String key = checkpointKey(r, train, test, trTrack, teTrack, width);
+            double[] f0;
+            double[] f0t;
             int e = 0;
-            for (long s = 1; s <= totalSteps; s++) {
+            long start = 1;
+            Checkpoint.State st = r.resume() ? Checkpoint.read(ckpt, key) : null;
+            if (st != null) {
+                try (FullyConnected saved = FullyConnected.load(ckpt, "theta", r.depth(), t)) {
+                    for (int k = 0; k <= r.depth(); k++) {
+                        saved.weight(k).copyInto(net.weight(k));
+                    }
+                }
+                f0 = Checkpoint.vector(ckpt.resolve("f0.npy"));
+                f0t = Checkpoint.vector(ckpt.resolve("f0t.npy"));
+                Checkpoint.readTrace(ckpt, tr);
+                e = st.evaluations();
+                start = st.step() + 1;
+                for (long s = 1; s < start; s++) {
+                    stream.next();
+                }
+            } else {
+                f0 = forwardAll(r.backend(), net, xtr);
+                f0t = forwardAll(r.backend(), net, xte);
+            }
+            long perEpoch = stream.stepsPerEpoch();
+            for (long s = start; s <= totalSteps; s++) {
                 int[] b = stream.next();
                 if (e < ne && steps[e] == s) {
                     double[] g = centred(forwardAll(r.backend(), net, xtr), f0);
@@ -171,12 +249,29 @@ public final class EquivalenceWorkflow {
                 if (r.progress() != null) {
                     r.progress().accept(offset + s);
                 }
+                if (r.checkpointEvery() > 0 && s < totalSteps && s % perEpoch == 0 && (s / perEpoch) % r.checkpointEvery() == 0) {
+                    Checkpoint.write(ckpt, key, s, e, net, f0, f0t, tr);
+                }
+                if (r.stopAfterSteps() > 0 && offset + s == r.stopAfterSteps()) {
+                    throw new TangentException(130, "stopped after " + (offset + s) + " network steps (as requested)", null);
+                }
             }
             if (width == r.widths().get(0)) {
                 net.save(r.out(), "fcnn_final");
             }
+            if (r.checkpointEvery() > 0) {
+                Checkpoint.write(ckpt, key, totalSteps, e, net, f0, f0t, tr); // a finished width is skipped on --resume
+            }
             return tr;
         }
+    }
+
+    /** Everything a checkpoint must agree with to be resumed. */
+    private static String checkpointKey(Request r, Dataset train, Dataset test, int[] trTrack, int[] teTrack, int width) {
+        return String.join("|", train.description(), test.description(), Integer.toString(train.size()), Integer.toString(r.depth()),
+                Integer.toString(width), r.loss().toString(), Double.toString(r.lambda()), Double.toString(r.lr()),
+                Integer.toString(r.batch()), Integer.toString(r.epochs()), Long.toString(r.seed()), r.reg().toString(),
+                r.networkDtype().toString(), java.util.Arrays.toString(trTrack), java.util.Arrays.toString(teTrack));
     }
 
     private static double[] forwardAll(Backend backend, FullyConnected net, Matrix x) {
