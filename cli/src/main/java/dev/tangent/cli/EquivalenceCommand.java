@@ -3,7 +3,6 @@ package dev.tangent.cli;
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
-import dev.tangent.data.rng.NumpyRandom;
 import dev.tangent.experiment.EquivalenceWorkflow;
 import dev.tangent.machine.Loss;
 import dev.tangent.machine.SubgradientSolver;
@@ -177,29 +176,10 @@ final class EquivalenceCommand implements Runnable {
         Backends.Selection sel = compute.select(err, "equivalence", parent.verbose);
         DataSource trs = data.source(train, trainLabels, "--train");
         DataSource tes = data.source(test, testLabels, "--test");
-        // sizes are needed for the default tracked points: the reference draws them with numpy's legacy RNG
-        int nTrain;
-        int nTest;
-        try (var a = trs.load(DType.F32, data.selection(), data.normalize, "--train");
-             var b = tes.load(DType.F32, data.selection(), data.normalize, "--test")) {
-            nTrain = a.size();
-            nTest = b.size();
-        }
-        int[] tr = trackTrain;
-        int[] te = trackTest;
-        if (tr == null || te == null) {
-            NumpyRandom rng = new NumpyRandom(seed);
-            int[] ids = rng.choice(nTrain, 5);
-            int[] idsTest = rng.choice(nTest, 5);
-            tr = tr == null ? ids : tr;
-            te = te == null ? idsTest : te;
-        }
-        int b = batch == 0 ? nTrain : Math.min(batch, nTrain);
-        long total = (long) ((nTrain + b - 1) / b) * epochs * widths.size();
         try (ProgressBar bar = new ProgressBar(err, "equivalence", true)) {
             EquivalenceWorkflow.Result r = EquivalenceWorkflow.run(new EquivalenceWorkflow.Request(trs, tes, data.selection(), data.normalize,
-                    depth, widths, l, lambda, lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs, seed, reg, dec, nnDtype, tr, te,
-                    sel.backend(), compute.threads, out, s -> bar.update(s, total, "network steps"), checkpointEvery, resume, -1));
+                    depth, widths, l, lambda, lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs, seed, reg, dec, nnDtype, trackTrain, trackTest,
+                    sel.backend(), compute.threads, out, (s, total) -> bar.update(s, total, "network steps"), checkpointEvery, resume, -1));
             bar.close();
             PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "n_train %d, n_test %d, %d evaluations; kernel machine final test accuracy %.2f%%%n", r.nTrain(), r.nTest(),

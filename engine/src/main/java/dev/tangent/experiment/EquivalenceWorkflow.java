@@ -6,6 +6,7 @@ import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
 import dev.tangent.data.Normalization;
 import dev.tangent.data.Selection;
+import dev.tangent.data.rng.NumpyRandom;
 import dev.tangent.io.Npy;
 import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongConsumer;
 
 /**
  * {@code tangent equivalence}: paper A's headline experiment (spec §4.2–4.3, workflow A2/A7). The kernel machine with
@@ -43,16 +43,20 @@ public final class EquivalenceWorkflow {
     private EquivalenceWorkflow() {
     }
 
+    /**
+     * @param trackedTrain tracked training indices, or null for paper A's numpy draw (likewise {@code trackedTest})
+     * @param progress     receives (network steps done, total over all widths)
+     */
     public record Request(DataSource train, DataSource test, Selection selection, Normalization norm, int depth, List<Integer> widths,
                           Loss loss, double lambda, double lr, int batch, int epochs, long seed, NetworkTrainer.Regularizer reg,
                           SubgradientSolver.Decay decay, DType networkDtype, int[] trackedTrain, int[] trackedTest,
-                          Backend backend, int threads, Path out, LongConsumer progress, int checkpointEvery, boolean resume,
+                          Backend backend, int threads, Path out, SubgradientSolver.Progress progress, int checkpointEvery, boolean resume,
                           long stopAfterSteps) {
         /** Without checkpoints. */
         public Request(DataSource train, DataSource test, Selection selection, Normalization norm, int depth, List<Integer> widths,
                        Loss loss, double lambda, double lr, int batch, int epochs, long seed, NetworkTrainer.Regularizer reg,
                        SubgradientSolver.Decay decay, DType networkDtype, int[] trackedTrain, int[] trackedTest,
-                       Backend backend, int threads, Path out, LongConsumer progress) {
+                       Backend backend, int threads, Path out, SubgradientSolver.Progress progress) {
             this(train, test, selection, norm, depth, widths, loss, lambda, lr, batch, epochs, seed, reg, decay, networkDtype,
                     trackedTrain, trackedTest, backend, threads, out, progress, 0, false, -1);
         }
@@ -72,8 +76,12 @@ public final class EquivalenceWorkflow {
             if (train.y() == null || test.y() == null) {
                 throw new TangentException("--train and --test need targets");
             }
-            int[] trTrack = check(r.trackedTrain(), train.size(), "train");
-            int[] teTrack = check(r.trackedTest(), test.size(), "test");
+            // default tracked points: numpy's RandomState(seed).choice(n_train, 5), then choice(n_test, 5), as the reference
+            NumpyRandom ids = new NumpyRandom(r.seed());
+            int[] drawnTrain = ids.choice(train.size(), 5);
+            int[] drawnTest = ids.choice(test.size(), 5);
+            int[] trTrack = check(r.trackedTrain() != null ? r.trackedTrain() : drawnTrain, train.size(), "train");
+            int[] teTrack = check(r.trackedTest() != null ? r.trackedTest() : drawnTest, test.size(), "test");
             KernelSpec spec = KernelSpec.ntk(r.depth());
             int evaluations = r.epochs();
             SubgradientSolver.Result km;
@@ -247,7 +255,7 @@ public final class EquivalenceWorkflow {
                 }
                 NetworkTrainer.step(r.backend(), net, xtr, train.y(), f0, theta0, b, cfg);
                 if (r.progress() != null) {
-                    r.progress().accept(offset + s);
+                    r.progress().step(offset + s, totalSteps * r.widths().size());
                 }
                 if (r.checkpointEvery() > 0 && s < totalSteps && s % perEpoch == 0 && (s / perEpoch) % r.checkpointEvery() == 0) {
                     Checkpoint.write(ckpt, key, s, e, net, f0, f0t, tr);
@@ -388,13 +396,12 @@ public final class EquivalenceWorkflow {
         double[] w = rs.stream().mapToDouble(WidthResult::width).toArray();
         double[] g = rs.stream().mapToDouble(WidthResult::maxGap).toArray();
         double[] fit = new double[w.length];
-        double c = Math.log(g[0]) - slope * Math.log(w[0]);
         double mx = 0, my = 0;
         for (int i = 0; i < w.length; i++) {
             mx += Math.log(w[i]) / w.length;
             my += Math.log(g[i]) / w.length;
         }
-        c = my - slope * mx;
+        double c = my - slope * mx;
         for (int i = 0; i < w.length; i++) {
             fit[i] = Math.exp(c + slope * Math.log(w[i]));
         }

@@ -148,7 +148,6 @@ public final class TrainWorkflow {
                                 new SubgradientSolver.Config(loss, lambda, r.lr(), r.batch(), r.epochs(), r.seed(), r.shuffle(),
                                         r.decay(), Math.max(2, r.epochs())), r.progress());
                         alpha = res.alpha();
-                        traces.put("steps", res.trace().steps());
                         writeTrace(dir, res.trace());
                     }
                     double[] g = plus(multiply(r.backend(), k, alpha), b);
