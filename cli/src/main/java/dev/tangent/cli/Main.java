@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 @Command(name = "tangent", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Panama-native engine for neural-tangent-kernel research: analytic NTK/NNGP Gram matrices,",
                 "the kernel machines wide ReLU networks are equivalent to, and the workflows of the two papers."},
-        subcommands = {InfoCommand.class, DataCommand.class, GramCommand.class, TrainCommand.class, PredictCommand.class, EquivalenceCommand.class, BoundCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, DataCommand.class, GramCommand.class, TrainCommand.class, PredictCommand.class, EquivalenceCommand.class, BoundCommand.class, CertifyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Every command has --help. Documentation: docs/ in the source tree."})
 public final class Main implements Runnable {
 

@@ -11,11 +11,13 @@ import dev.tangent.io.Npy;
 import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.BatchStream;
+import dev.tangent.machine.KernelMachine;
 import dev.tangent.machine.Loss;
 import dev.tangent.machine.SubgradientSolver;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 import dev.tangent.network.FullyConnected;
+import dev.tangent.network.NetworkModel;
 import dev.tangent.network.NetworkTrainer;
 import dev.tangent.report.Figure;
 import dev.tangent.report.Json;
@@ -30,7 +32,8 @@ import java.util.Map;
  * {@code tangent equivalence}: paper A's headline experiment (spec §4.2–4.3, workflow A2/A7). The kernel machine with
  * the analytic NTK and wide networks of the given widths are trained side by side on the same mini-batch stream; at
  * log-spaced steps both are evaluated (losses, accuracies, outputs of tracked train and test points). Writes the arrays,
- * run.json, the paper's 4-panel figure ({@code plot_sgd.png/svg}) and, for several widths, the gap
+ * run.json, model directories {@code km/} (the kernel machine) and {@code nn_w<width>/} (θ and θ₀ of each network) for
+ * {@code tangent predict} and {@code tangent certify}, the paper's 4-panel figure ({@code plot_sgd.png/svg}) and, for several widths, the gap
  * max_t |f_NN − g_KM| against width with its fitted log-log slope ({@code gap_vs_width.png/svg}).
  *
  * <p>Long runs checkpoint each network every {@code checkpointEvery} epochs into {@code checkpoint_w<width>/} (weights,
@@ -100,6 +103,9 @@ public final class EquivalenceWorkflow {
             writeMatrix(r.out(), "km_train_tracked", km.trace().trainTracked());
             writeMatrix(r.out(), "km_test_tracked", km.trace().testTracked());
             Npy.writeVector(r.out().resolve("alpha.npy"), km.alpha());
+            // the kernel machine as a model directory (for tangent predict / certify); it borrows the training matrix
+            new KernelMachine("equivalence-km", spec, r.loss().name(), r.lambda(), Double.NaN, 0, km.alpha(), train.x(), train.y(),
+                    modelMeta(r, train)).save(r.out().resolve("km"));
 
             List<WidthResult> results = new ArrayList<>();
             NnTrace first = null;
@@ -267,11 +273,32 @@ public final class EquivalenceWorkflow {
             if (width == r.widths().get(0)) {
                 net.save(r.out(), "fcnn_final");
             }
+            // θ and θ₀ as a model directory (for tangent certify); θ₀ is re-drawn from the seed
+            try (FullyConnected init = FullyConnected.init(train.dim(), width, r.depth(), t, r.seed())) {
+                Map<String, Object> meta = modelMeta(r, train);
+                meta.put("width", width);
+                new NetworkModel(net, init, meta).save(r.out().resolve("nn_w" + width));
+            }
             if (r.checkpointEvery() > 0) {
                 Checkpoint.write(ckpt, key, totalSteps, e, net, f0, f0t, tr); // a finished width is skipped on --resume
             }
             return tr;
         }
+    }
+
+    private static Map<String, Object> modelMeta(Request r, Dataset train) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("source", "tangent equivalence");
+        meta.put("train", train.description());
+        meta.put("normalize", r.norm() == null ? "default" : r.norm().toString());
+        meta.put("loss", r.loss().name());
+        meta.put("lambda", r.lambda());
+        meta.put("lr", r.lr());
+        meta.put("batch", r.batch());
+        meta.put("epochs", r.epochs());
+        meta.put("seed", r.seed());
+        meta.put("nn_reg", r.reg().toString());
+        return meta;
     }
 
     /** Everything a checkpoint must agree with to be resumed. */

@@ -2,16 +2,13 @@ package dev.tangent.kernel;
 
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backend;
+import dev.tangent.compute.Parallel;
 import dev.tangent.compute.Blocks;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -186,33 +183,10 @@ public final class GramBuilder {
             return;
         }
         AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread th = new Thread(r, "tangent-gram");
-            th.setDaemon(true);
-            return th;
+        Parallel.run(threads, "tangent-gram", () -> {
+            for (int t; (t = next.getAndIncrement()) < count; ) {
+                body.accept(t);
+            }
         });
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int w = 0; w < threads; w++) {
-                fs.add(pool.submit(() -> {
-                    for (int t; (t = next.getAndIncrement()) < count; ) {
-                        body.accept(t);
-                    }
-                }));
-            }
-            for (Future<?> f : fs) {
-                f.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TangentException(130, "interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
     }
 }

@@ -56,6 +56,64 @@ public final class NtkRecursion {
         return new Value(c, th);
     }
 
+    /**
+     * The kernel of one pair (of {@code spec}'s kind) and its partial derivatives with respect to ⟨x, x′⟩ and ‖x‖², by
+     * forward-mode differentiation of the recursion: {@code {K, ∂K/∂dot, ∂K/∂xx}}. Where s = √(q q′ − c²) vanishes
+     * (collinear pairs) the derivative of s is taken as 0 (its one-sided limit is infinite).
+     */
+    public static double[] gradient(KernelSpec spec, double dot, double xx, double yy, int d) {
+        double w2 = spec.weightStd() * spec.weightStd();
+        double b2 = spec.biasStd() * spec.biasStd();
+        double c = w2 * dot / d + b2;
+        double q = w2 * xx / d + b2;
+        double qp = w2 * yy / d + b2;
+        // derivatives with respect to (dot, xx)
+        double c1 = w2 / d;
+        double c2 = 0;
+        double q1 = 0;
+        double q2 = w2 / d;
+        double th = c;
+        double t1 = c1;
+        double t2 = c2;
+        for (int l = 0; l < spec.depth(); l++) {
+            double p = q * qp - c * c;
+            double s = Math.sqrt(Math.max(p, 0));
+            double s1 = 0;
+            double s2 = 0;
+            if (s > 1e-12 * Math.sqrt(q * qp)) {
+                s1 = (qp * q1 - 2 * c * c1) / (2 * s);
+                s2 = (qp * q2 - 2 * c * c2) / (2 * s);
+            }
+            double r2 = s * s + c * c;
+            double a1 = r2 > 0 ? (c * s1 - s * c1) / r2 : 0;
+            double a2 = r2 > 0 ? (c * s2 - s * c2) / r2 : 0;
+            double k0 = (Math.PI - Math.atan2(s, c)) * INV_2PI;
+            double k1 = -a1 * INV_2PI;
+            double k2 = -a2 * INV_2PI;
+            double nc = s * INV_2PI + k0 * c;
+            double nc1 = s1 * INV_2PI + k1 * c + k0 * c1;
+            double nc2 = s2 * INV_2PI + k2 * c + k0 * c2;
+            double nt1 = k1 * th + k0 * t1;
+            double nt2 = k2 * th + k0 * t2;
+            double nt = k0 * th;
+            q *= 0.5;
+            q1 *= 0.5;
+            q2 *= 0.5;
+            qp *= 0.5;
+            c = w2 * nc + b2;
+            c1 = w2 * nc1;
+            c2 = w2 * nc2;
+            q = w2 * q + b2;
+            q1 *= w2;
+            q2 *= w2;
+            qp = w2 * qp + b2;
+            th = c + w2 * nt;
+            t1 = c1 + w2 * nt1;
+            t2 = c2 + w2 * nt2;
+        }
+        return spec.kind() == KernelSpec.Kind.NTK ? new double[] {th, t1, t2} : new double[] {c, c1, c2};
+    }
+
     /** The kernel of x with x′ given as arrays. */
     public static Value pair(KernelSpec spec, double[] x, double[] y) {
         if (x.length != y.length) {

@@ -2,6 +2,7 @@ package dev.tangent.machine;
 
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backend;
+import dev.tangent.io.Digest;
 import dev.tangent.io.Npy;
 import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
@@ -10,13 +11,9 @@ import dev.tangent.memory.Matrix;
 import dev.tangent.report.Json;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +63,7 @@ public record KernelMachine(String method, KernelSpec spec, String loss, double 
         m.put("d", xTrain.cols());
         Map<String, Object> sums = new LinkedHashMap<>();
         for (String f : FILES) {
-            sums.put(f, sha256(dir.resolve(f)));
+            sums.put(f, Digest.sha256(dir.resolve(f)));
         }
         m.put("sha256", sums);
         m.put("meta", meta);
@@ -91,15 +88,7 @@ public record KernelMachine(String method, KernelSpec spec, String loss, double 
             }
             Map<String, Object> sums = (Map<String, Object>) m.get("sha256");
             for (String f : FILES) {
-                Path p = dir.resolve(f);
-                if (!Files.exists(p)) {
-                    throw new TangentException("--model " + dir + ": " + f + " is missing");
-                }
-                String expected = (String) sums.get(f);
-                String actual = sha256(p);
-                if (!actual.equals(expected)) {
-                    throw new TangentException("--model " + p + ": checksum mismatch (file changed or corrupted since it was saved)");
-                }
+                Digest.verify(dir.resolve(f), (String) sums.get(f), "--model");
             }
             Map<String, Object> k = (Map<String, Object>) m.get("kernel");
             KernelSpec spec = new KernelSpec(KernelSpec.Kind.parse((String) k.get("kind")), ((Double) k.get("depth")).intValue(),
@@ -133,19 +122,6 @@ public record KernelMachine(String method, KernelSpec spec, String loss, double 
                 out[i] = v.get(i, 0);
             }
             return out;
-        }
-    }
-
-    static String sha256(Path p) {
-        try (InputStream in = Files.newInputStream(p)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int r; (r = in.read(buf)) > 0; ) {
-                md.update(buf, 0, r);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new TangentException("cannot read " + p + ": " + e.getMessage(), e);
         }
     }
 

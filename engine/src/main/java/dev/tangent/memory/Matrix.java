@@ -43,10 +43,15 @@ public final class Matrix implements AutoCloseable {
         this.arena = arena;
     }
 
-    /** Allocates a zero-filled matrix, after checking the request against the {@link MemoryBudget}. */
+    /** Allocations from this size on are checked against the {@link MemoryBudget}. */
+    static final long CHECKED_BYTES = 16L << 20;
+
+    /** Allocates a zero-filled matrix, after checking a large request against the {@link MemoryBudget}. */
     public static Matrix allocate(int rows, int cols, DType dtype) {
         long bytes = byteSize(rows, cols, dtype);
-        MemoryBudget.require(bytes, String.format(Locale.ROOT, "a %d x %d %s matrix", rows, cols, dtype));
+        if (bytes >= CHECKED_BYTES) { // reading /proc per small allocation would cost more than the allocation
+            MemoryBudget.require(bytes, String.format(Locale.ROOT, "a %d x %d %s matrix", rows, cols, dtype));
+        }
         Arena arena = Arena.ofShared();
         try {
             MemorySegment seg = arena.allocate(Math.max(bytes, 1), ALIGNMENT);

@@ -215,6 +215,38 @@ public final class FullyConnected implements AutoCloseable {
     }
 
     /**
+     * ∂f/∂x for every row of {@code x} (B × d, the network's dtype), as a new B × d matrix: the backward pass of
+     * {@link #backward} carried one layer further, to the input.
+     */
+    public Matrix inputGradient(Backend backend, Matrix x) {
+        int b = x.rows();
+        double sm = 1 / Math.sqrt(width);
+        try (Activations act = forwardKeep(backend, x); Matrix g = Matrix.allocate(b, 1, dtype)) {
+            for (int i = 0; i < b; i++) {
+                g.set(i, 0, 1.0);
+            }
+            Matrix delta = Matrix.allocate(b, width, dtype);
+            try {
+                backend.gemm(false, false, sm, g, weights.get(depth()), 0.0, delta);
+                for (int k = depth() - 1; k >= 0; k--) {
+                    Elementwise.maskPositive(delta, act.pre.get(k));
+                    Matrix next = Matrix.allocate(b, k == 0 ? d : width, dtype);
+                    backend.gemm(false, false, k == 0 ? 1 / Math.sqrt(d) : sm, delta, weights.get(k), 0.0, next);
+                    delta.close();
+                    delta = next;
+                }
+                Matrix out = delta;
+                delta = null;
+                return out;
+            } finally {
+                if (delta != null) {
+                    delta.close();
+                }
+            }
+        }
+    }
+
+    /**
      * One gradient-descent step on Σ_i dOut[i]·f(x_i) fused into the weights, without materialising the gradients:
      * each layer's update is one GEMM with beta = 1 onto the weights (after the next delta has been propagated with the
      * old weights), and the output row is first shrunk by (1 − lr·outputDecay), which adds outputDecay·w to its gradient
