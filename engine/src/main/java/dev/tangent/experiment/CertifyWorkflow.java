@@ -103,7 +103,7 @@ public final class CertifyWorkflow {
     }
 
     public static Result run(Request r) {
-        DataWorkflow.requireDirectory(r.out());
+        checkOut(r.out());
         Map<String, Object> json = NetworkModel.readJson(r.model());
         String format = String.valueOf(json.get("format"));
         boolean network = NetworkModel.FORMAT.equals(format);
@@ -177,6 +177,20 @@ public final class CertifyWorkflow {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 return write(r, method, model, markdownLabel, ids, labels, pts, attack, secs);
             }
+        }
+    }
+
+    /** Fails early on an --out that cannot become a writable directory (created only when the results are ready). */
+    private static void checkOut(Path out) {
+        Path p = out.toAbsolutePath();
+        if (Files.exists(p) && !Files.isDirectory(p)) {
+            throw new TangentException("--out " + out + ": exists and is not a directory");
+        }
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p == null || !Files.isDirectory(p) || !Files.isWritable(p)) {
+            throw new TangentException("--out " + out + ": " + (p == null ? "no existing parent" : p + " is not a writable directory"));
         }
     }
 
@@ -280,6 +294,7 @@ public final class CertifyWorkflow {
 
     private static Result write(Request r, Method method, Map<String, Object> model, String label, int[] ids, double[] labels,
                                 KernelCertifier.Point[] pts, double[] attack, double secs) {
+        DataWorkflow.requireDirectory(r.out());
         boolean certifies = method != Method.PGD;
         List<Double> radii = new ArrayList<>();
         List<Double> attacks = new ArrayList<>();
