@@ -134,8 +134,9 @@ final class CertifyCommand implements Runnable {
                         r.modelKind(), r.method(), r.radius().count(), r.radius().mean(), r.radius().std(), r.radius().min(), r.radius().max(),
                         r.none() > 0 ? String.format(Locale.ROOT, "; %d with nothing certified", r.none()) : "", r.seconds());
             }
-            if (r.attack().count() > 0) {
-                o.printf(Locale.ROOT, "PGD attack radius: mean %.6g over %d points%s%n", r.attack().mean(), r.attack().count(),
+            if (r.attack().count() + r.unflipped() > 0) {
+                o.printf(Locale.ROOT, "PGD attack radius: mean %.6g over %d flipped points, %d not flipped up to --hi%s%n", r.attack().mean(),
+                        r.attack().count(), r.unflipped(),
                         r.method().equals("pgd") ? "" : String.format(Locale.ROOT, "; %d certificates contradicted", r.contradicted()));
             }
             if (r.skipped() + r.uncertifiable() > 0) {

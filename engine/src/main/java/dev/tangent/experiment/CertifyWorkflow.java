@@ -98,7 +98,8 @@ public final class CertifyWorkflow {
         }
     }
 
-    public record Result(String modelKind, String method, int evaluated, Summary radius, Summary attack, double accuracy,
+    /** @param attack summary of the finite attack radii; unflipped = points PGD could not flip up to hi */
+    public record Result(String modelKind, String method, int evaluated, Summary radius, Summary attack, int unflipped, double accuracy,
                          int skipped, int uncertifiable, int none, int contradicted, double seconds, String markdown) {
     }
 
@@ -302,6 +303,7 @@ public final class CertifyWorkflow {
         int uncertifiable = 0;
         int none = 0;
         int contradicted = 0;
+        int unflipped = 0;
         int correct = 0;
         List<Object> list = new ArrayList<>();
         StringBuilder csv = new StringBuilder("index,label,score,radius,iterations,status" + (attack != null ? ",attack_radius" : "") + "\n");
@@ -321,7 +323,11 @@ public final class CertifyWorkflow {
             }
             double a = attack == null ? Double.NaN : attack[i];
             if (attack != null && !Double.isNaN(a)) {
-                attacks.add(a);
+                if (Double.isInfinite(a)) {
+                    unflipped++;
+                } else {
+                    attacks.add(a);
+                }
                 if (certifies && o.radius() > a) {
                     contradicted++;
                 }
@@ -373,7 +379,14 @@ public final class CertifyWorkflow {
         js.put("skipped_misclassified", skipped);
         js.put("uncertifiable", uncertifiable);
         if (attack != null) {
-            js.put("attack", Map.of("count", as.count(), "mean", as.mean(), "std", as.std(), "min", as.min(), "max", as.max()));
+            Map<String, Object> at = new LinkedHashMap<>();
+            at.put("count", as.count());
+            at.put("mean", as.mean());
+            at.put("std", as.std());
+            at.put("min", as.min());
+            at.put("max", as.max());
+            at.put("not_flipped_up_to_hi", unflipped);
+            js.put("attack", at);
             js.put("contradicted", contradicted);
         }
         js.put("seconds", secs);
@@ -386,7 +399,7 @@ public final class CertifyWorkflow {
                 w.write(md);
             }
         });
-        return new Result(String.valueOf(model.get("kind")), method.toString(), pts.length, rs, as, acc, skipped, uncertifiable, none,
+        return new Result(String.valueOf(model.get("kind")), method.toString(), pts.length, rs, as, unflipped, acc, skipped, uncertifiable, none,
                 contradicted, secs, md);
     }
 
