@@ -21,19 +21,24 @@ import java.util.Locale;
 
 /** {@code tangent certify}: certified l-infinity radii of a saved kernel machine or network (paper A, spec §6). */
 @Command(name = "certify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Largest certified l-infinity radius per test point of a saved model (paper A, Tables 2 and 3).",
-                "  kernel machine (model dir of tangent train, or km/ of tangent equivalence): interval bounds on the",
-                "      NTK (paper A's two-layer bound; sound interval arithmetic through the recursion for deeper kernels)",
-                "  network (nn_w<width>/ of tangent equivalence): interval bound propagation (IBP)",
-                "  pgd: an attack radius per point instead (an upper bound on the true robust radius); --attack adds it",
-                "Binary search of paper A: first radius --delta0 in [--lo, --hi], at most --max-iter probes, stop when the",
-                "certified margin is in [0, --margin-stop) or the bracket is below --delta-tol.",
-                "Writes certify.csv (index,label,score,radius,iterations,status[,attack_radius]), certify.json (count, mean,",
-                "population std, min, max, per-point list) and certify.md (a row in the layout of Table 2 or 3)."},
-        footer = {"", "Examples (paper A, MNIST 0 vs 1; use the data options the model was trained with):",
-                "  tangent certify --model runs/svm --test mnist:DIR:test --classes 0,1 --only-correct --out runs/cert-svm",
-                "  tangent certify --model runs/eq/nn_w10000 --test mnist:DIR:test --classes 0,1 --only-correct \\",
-                "      --sample 100 --seed 0 --out runs/cert-nn"})
+        description = {"Largest certified l-infinity radius per test point of a saved model (paper A,",
+                "Tables 2 and 3). The method follows the model directory:",
+                "  kernel machine (tangent train, or km/ of tangent equivalence): interval",
+                "      bounds on the NTK (paper A's two-layer bound; sound interval arithmetic",
+                "      through the recursion for deeper kernels)",
+                "  network (nn_w<width>/ of tangent equivalence): interval bound propagation",
+                "  --method pgd: PGD attack radii instead (upper bounds); --attack adds them",
+                "Paper A's binary search: first radius --delta0 in [--lo, --hi], at most --T",
+                "probes, stop once a certified margin is below --margin-stop or the bracket",
+                "is narrower than --delta-tol.",
+                "Writes certify.csv (index,label,score,radius,iterations,status",
+                "[,attack_radius]), certify.json (count, mean, population std, min, max and",
+                "every point) and certify.md (a row in the layout of Table 2 or 3)."},
+        footer = {"", "Examples (paper A, MNIST 0 vs 1; pass the data options of training):",
+                "  tangent certify --model runs/svm --test mnist:DIR:test --classes 0,1 \\",
+                "      --only-correct --out runs/cert-svm",
+                "  tangent certify --model runs/eq/nn_w10000 --test mnist:DIR:test \\",
+                "      --classes 0,1 --only-correct --sample 100 --seed 0 --out runs/cert-nn"})
 final class CertifyCommand implements Runnable {
     @Spec
     CommandSpec spec;

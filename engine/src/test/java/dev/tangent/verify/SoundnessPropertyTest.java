@@ -44,7 +44,8 @@ class SoundnessPropertyTest {
     @ValueSource(ints = {1, 2, 3})
     void kernelIntervalsContainTheKernelOfEveryPointOfTheBall(int depth) {
         SplittableRandom r = new SplittableRandom(100 + depth);
-        KernelSpec[] specs = {KernelSpec.ntk(depth), KernelSpec.nngp(depth), new KernelSpec(KernelSpec.Kind.NTK, depth, 1.3, 0.5)};
+        KernelSpec[] specs = {KernelSpec.ntk(depth), KernelSpec.nngp(depth), new KernelSpec(KernelSpec.Kind.NTK, depth, 1.3, 0.5),
+                new KernelSpec(KernelSpec.Kind.NTK, depth, 0.7, 0)};
         int checked = 0;
         for (int trial = 0; trial < 6; trial++) {
             int d = trial % 3 == 0 ? 784 : 3 + r.nextInt(20);
@@ -96,7 +97,7 @@ class SoundnessPropertyTest {
                 }
             }
         }
-        assertEquals(6 * 3 * SAMPLES * 6, checked);
+        assertEquals(6 * specs.length * SAMPLES * 6, checked);
     }
 
     @Test
