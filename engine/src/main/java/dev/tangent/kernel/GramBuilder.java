@@ -97,8 +97,13 @@ public final class GramBuilder {
         int d = x.cols();
         double[] nx = squaredNorms(x);
         double[] ny = sym ? nx : squaredNorms(yy);
-        double[][] qa = diagonals(spec, nx, d);
-        double[][] qb = sym ? qa : diagonals(spec, ny, d);
+        HomogeneousMap hm = HomogeneousMap.applies(spec) ? homogeneous(spec) : null;
+        double[][] qa = hm != null ? null : diagonals(spec, nx, d);
+        double[][] qb = hm != null || sym ? qa : diagonals(spec, ny, d);
+        double[] na = hm == null ? null : sqrt(nx);
+        double[] ra = hm == null ? null : inverse(na);
+        double[] nb = hm == null ? null : sym ? na : sqrt(ny);
+        double[] rb = hm == null ? null : sym ? ra : inverse(nb);
 
         int nbI = ceilDiv(x.rows(), tile);
         int nbJ = ceilDiv(yy.rows(), tile);
@@ -117,7 +122,11 @@ public final class GramBuilder {
             int nj = Math.min(tile, yy.rows() - j0);
             Matrix c = out.view(i0, j0, mi, nj);
             backend.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(j0, nj), 0.0, c);
-            mapTile(spec, c, qa, i0, qb, j0, d);
+            if (hm != null) {
+                hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, ra, i0, nb, rb, j0, 1.0 / d);
+            } else {
+                mapTile(spec, c, qa, i0, qb, j0, d);
+            }
             if (sym) {
                 if (i0 == j0) {
                     fixDiagonalAndMirror(spec, c, nx, i0, d);
@@ -134,6 +143,29 @@ public final class GramBuilder {
         double b2 = spec.biasStd() * spec.biasStd();
         NtkMap.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), qa, i0, qb, j0, spec.depth(),
                 spec.kind() == KernelSpec.Kind.NTK, w2, b2, 1.0 / d);
+    }
+
+    private static final java.util.Map<KernelSpec, HomogeneousMap> HOMOGENEOUS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The fitted one-step map of a bias-free spec, built once per spec (a few thousand scalar recursions). */
+    static HomogeneousMap homogeneous(KernelSpec spec) {
+        return HOMOGENEOUS.computeIfAbsent(spec, HomogeneousMap::new);
+    }
+
+    private static double[] sqrt(double[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Math.sqrt(v[i]);
+        }
+        return out;
+    }
+
+    private static double[] inverse(double[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i] > 0 ? 1 / v[i] : 0;
+        }
+        return out;
     }
 
     /** q[l][i]: pre-activation variance of point i entering ReLU layer l + 1. */
