@@ -2,6 +2,7 @@ package dev.tangent.compute;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -202,23 +203,44 @@ final class VectorKernels64 {
 
     /** Transposes the rows×cols block at {@code src} (stride ls) into dst (stride ld): dst[j][i] = src[i][j]. */
     static void transpose(int rows, int cols, MemorySegment src, long so, long ls, MemorySegment dst, long d0, long ld) {
-        final int bs = 64;
         long lsb = ls * ES;
         long ldb = ld * ES;
-        for (int i0 = 0; i0 < rows; i0 += bs) {
-            int iEnd = Math.min(rows, i0 + bs);
-            for (int j0 = 0; j0 < cols; j0 += bs) {
-                int jEnd = Math.min(cols, j0 + bs);
-                for (int i = i0; i < iEnd; i++) {
-                    long srow = so + i * lsb;
-                    long dcol = d0 + (long) i * ES;
-                    for (int j = j0; j < jEnd; j++) {
-                        dst.set(E, dcol + j * ldb, src.get(E, srow + (long) j * ES));
-                    }
-                }
+        int r4 = rows & ~3;
+        int c4 = cols & ~3;
+        // 4×4 blocks in registers: two rounds of two-source shuffles (pairs, then halves)
+        for (int i = 0; i < r4; i += 4) {
+            for (int j = 0; j < c4; j += 4) {
+                long o = so + i * lsb + (long) j * ES;
+                DoubleVector a = DoubleVector.fromMemorySegment(T4, src, o, NO);
+                DoubleVector b = DoubleVector.fromMemorySegment(T4, src, o + lsb, NO);
+                DoubleVector c = DoubleVector.fromMemorySegment(T4, src, o + 2 * lsb, NO);
+                DoubleVector d = DoubleVector.fromMemorySegment(T4, src, o + 3 * lsb, NO);
+                DoubleVector t0 = a.rearrange(EVEN, b);
+                DoubleVector t1 = a.rearrange(ODD, b);
+                DoubleVector t2 = c.rearrange(EVEN, d);
+                DoubleVector t3 = c.rearrange(ODD, d);
+                long q = d0 + j * ldb + (long) i * ES;
+                t0.rearrange(LOW, t2).intoMemorySegment(dst, q, NO);
+                t1.rearrange(LOW, t3).intoMemorySegment(dst, q + ldb, NO);
+                t0.rearrange(HIGH, t2).intoMemorySegment(dst, q + 2 * ldb, NO);
+                t1.rearrange(HIGH, t3).intoMemorySegment(dst, q + 3 * ldb, NO);
+            }
+        }
+        for (int i = 0; i < rows; i++) {
+            long srow = so + i * lsb;
+            long dcol = d0 + (long) i * ES;
+            for (int j = i < r4 ? c4 : 0; j < cols; j++) {
+                dst.set(E, dcol + j * ldb, src.get(E, srow + (long) j * ES));
             }
         }
     }
+
+    /** Four-lane species and the shuffles of {@link #transpose}: a two-source index ≥ 4 picks from the second vector. */
+    private static final VectorSpecies<Double> T4 = DoubleVector.SPECIES_256;
+    private static final VectorShuffle<Double> EVEN = VectorShuffle.fromValues(T4, 0, 4, 2, 6);
+    private static final VectorShuffle<Double> ODD = VectorShuffle.fromValues(T4, 1, 5, 3, 7);
+    private static final VectorShuffle<Double> LOW = VectorShuffle.fromValues(T4, 0, 1, 4, 5);
+    private static final VectorShuffle<Double> HIGH = VectorShuffle.fromValues(T4, 2, 3, 6, 7);
 
     /** Copies the strict upper triangle of the n×n block at {@code a} (stride la) onto its strict lower triangle. */
     static void mirrorUpper(int n, MemorySegment a, long ao, long la) {

@@ -132,12 +132,21 @@ public final class GramBuilder {
             int w = items.get(q)[2];
             int mi = Math.min(panel, x.rows() - i0);
             if (sym && c0 == i0) {
-                Matrix c = out.view(i0, i0, mi, mi);
-                backend.syrk(1.0, x.rows(i0, mi), 0.0, c);
-                for (int i = 0; i < mi; i++) {
-                    map(spec, hm, out.view(i0 + i, i0 + i, 1, mi - i), i0 + i, i0 + i, qa, qb, na, ra, nb, rb, d);
+                backend.syrk(1.0, x.rows(i0, mi), 0.0, out.view(i0, i0, mi, mi));
+                for (int rr = i0; rr < i0 + mi; rr += tile) {
+                    int h = Math.min(tile, i0 + mi - rr);
+                    // the diagonal tile: its upper triangle row by row (SYRK left the lower one alone), then mirrored
+                    for (int i = 0; i < h; i++) {
+                        map(spec, hm, out.view(rr + i, rr + i, 1, h - i), rr + i, rr + i, qa, qb, na, ra, nb, rb, d);
+                    }
+                    fixDiagonalAndMirror(spec, out.view(rr, rr, h, h), nx, rr, d);
+                    for (int cc = rr + h; cc < i0 + mi; cc += tile) {
+                        int ww = Math.min(tile, i0 + mi - cc);
+                        Matrix c = out.view(rr, cc, h, ww);
+                        map(spec, hm, c, rr, cc, qa, qb, na, ra, nb, rb, d);
+                        Blocks.transposeInto(c, out.view(cc, rr, ww, h));
+                    }
                 }
-                fixDiagonalAndMirror(spec, c, nx, i0, d);
             } else {
                 backend.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(c0, w), 0.0, out.view(i0, c0, mi, w));
                 for (int cc = c0; cc < c0 + w; cc += tile) {
