@@ -22,7 +22,7 @@ import java.util.Locale;
 @Command(name = "gram", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compute K[i][j] = kernel(x_i, x2_j) for the ReLU network Dense, (ReLU, Dense) x depth in NTK",
                 "parameterisation (neural-tangents' stax conventions, spec section 3.2); x2 = x when --x2 is absent.",
-                "Tiles of X*X2^T come from the backend's GEMM and run through the recursion while hot in cache;",
+                "Chunks of X*X2^T come from the backend's GEMM; each tile of a chunk runs through the kernel map while hot in cache;",
                 "for K(X, X) only the upper triangle is computed and mirrored (exactly symmetric)."},
         footer = {"", "Data specs: fashion-mnist:train|test (Debian package dataset-fashion-mnist), mnist:DIR:train|test,",
                 "or a .npy file of n x d features. Example:",
@@ -55,7 +55,7 @@ final class GramCommand implements Runnable {
     KernelSpec.Kind kind;
 
     @Option(names = "--dtype", paramLabel = "f64|f32", defaultValue = "f64", converter = Converters.Type.class,
-            description = "Element type of the GEMM and of the output (default: ${DEFAULT-VALUE}; the recursion always runs in f64).")
+            description = "Element type of the GEMM and of the output (default: ${DEFAULT-VALUE}; the layer recursion of --bias-std > 0 runs in f64).")
     DType dtype;
 
     @picocli.CommandLine.Mixin
@@ -64,7 +64,7 @@ final class GramCommand implements Runnable {
     @picocli.CommandLine.Mixin
     DataOptions data = new DataOptions();
 
-    @Option(names = "--tile", paramLabel = "T", defaultValue = "256", description = "Tile edge (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tile", paramLabel = "T", defaultValue = "256", description = "Tile edge of the kernel map and mirror; GEMM chunks are 2T rows x 4T columns (default: ${DEFAULT-VALUE}).")
     int tile;
 
     @Option(names = "--out", required = true, paramLabel = "K.npy", description = "Output .npy (written to a temp file, then renamed).")
@@ -84,7 +84,7 @@ final class GramCommand implements Runnable {
         int expected = data.limit > 0 ? data.limit : 0;
         try (ProgressBar bar = new ProgressBar(err, "gram", expected == 0 || expected >= 2000)) {
             GramWorkflow.Result r = GramWorkflow.run(new GramWorkflow.Request(xs, x2s, data.selection(), data.normalize, kspec, dtype,
-                    sel.backend(), compute.threads, tile, out, (done, total) -> bar.update(done, total, "tiles")));
+                    sel.backend(), compute.threads, tile, out, (done, total) -> bar.update(done, total, "chunks")));
             bar.close();
             long bytes = (long) r.rows() * r.cols() * dtype.bytes();
             o.printf(Locale.ROOT, "%s: %d x %d %s of %s%s, d = %d%n", out, r.rows(), r.cols(), kspec, r.xDescription(),
