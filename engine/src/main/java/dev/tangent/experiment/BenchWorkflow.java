@@ -63,6 +63,7 @@ public final class BenchWorkflow {
                 long t1 = System.nanoTime();
                 backend.syrk(1.0, x, 0.0, out);
                 long t2 = System.nanoTime();
+                settle();
                 if (k >= warmup) {
                     tg[k - warmup] = (t1 - t0) / 1e9;
                     ts[k - warmup] = (t2 - t1) / 1e9;
@@ -72,6 +73,19 @@ public final class BenchWorkflow {
             Arrays.sort(tg);
             Arrays.sort(ts);
             return new Result(n, d, spec, dtype, backend.name(), threads, new Timing(tg), new Timing(ts));
+        }
+    }
+
+    /**
+     * Lets the BLAS's worker threads go to sleep between the timed runs: after a multi-threaded call OpenBLAS's idle
+     * workers spin for about 2^28 cycles (0.1 s here) before they block, and a run that starts meanwhile shares the
+     * cores with them (it cost the Gram timed right after a syrk up to 20%).
+     */
+    private static void settle() {
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
