@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The whole fused NTK Gram K(X, X) (GEMM tiles + recursion + mirroring) against the bare BLAS syrk of the same X, in
+ * The whole fused NTK Gram K(X, X) (GEMM chunks + kernel map + mirroring) against the bare BLAS syrk of the same X, in
  * one run, so that their ratio is read off one JMH report (issue 2, acceptance 4: n = 10,000, d = 784, depth 2,
  * 2 threads, f32 and f64; Java backend within 3× of OpenBLAS; fused Gram within 1.25× of syrk).
  *
