@@ -29,7 +29,7 @@ public final class GramBuilder {
     /** Default tile edge (map and mirror blocks): a 256×256 f64 tile is 512 KiB, half an L2 of current cores. */
     public static final int DEFAULT_TILE = 256;
 
-    /** Receives the number of finished tiles; called from worker threads. */
+    /** Receives the number of finished work items (GEMM chunks and diagonal blocks); called from worker threads. */
     @FunctionalInterface
     public interface Progress {
         void tilesDone(long done, long total);
@@ -126,6 +126,9 @@ public final class GramBuilder {
         }
         AtomicLong done = new AtomicLong();
         long total = items.size();
+        TileMap map = hm != null
+                ? (c, i, j) -> hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, ra, i, nb, rb, j, 1.0 / d)
+                : (c, i, j) -> mapTile(spec, c, qa, i, qb, j, d);
         runAll(items.size(), q -> {
             int i0 = items.get(q)[0];
             int c0 = items.get(q)[1];
@@ -137,40 +140,39 @@ public final class GramBuilder {
                     int h = Math.min(tile, i0 + mi - rr);
                     // the diagonal tile: its upper triangle row by row (SYRK left the lower one alone), then mirrored
                     for (int i = 0; i < h; i++) {
-                        map(spec, hm, out.view(rr + i, rr + i, 1, h - i), rr + i, rr + i, qa, qb, na, ra, nb, rb, d);
+                        map.apply(out.view(rr + i, rr + i, 1, h - i), rr + i, rr + i);
                     }
                     fixDiagonalAndMirror(spec, out.view(rr, rr, h, h), nx, rr, d);
-                    for (int cc = rr + h; cc < i0 + mi; cc += tile) {
-                        int ww = Math.min(tile, i0 + mi - cc);
-                        Matrix c = out.view(rr, cc, h, ww);
-                        map(spec, hm, c, rr, cc, qa, qb, na, ra, nb, rb, d);
-                        Blocks.transposeInto(c, out.view(cc, rr, ww, h));
-                    }
+                    mapAndMirror(map, out, rr, h, rr + h, i0 + mi, true);
                 }
             } else {
                 backend.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(c0, w), 0.0, out.view(i0, c0, mi, w));
-                for (int cc = c0; cc < c0 + w; cc += tile) {
-                    int ww = Math.min(tile, c0 + w - cc);
-                    for (int rr = i0; rr < i0 + mi; rr += tile) {
-                        int h = Math.min(tile, i0 + mi - rr);
-                        Matrix c = out.view(rr, cc, h, ww);
-                        map(spec, hm, c, rr, cc, qa, qb, na, ra, nb, rb, d);
-                        if (sym) {
-                            Blocks.transposeInto(c, out.view(cc, rr, ww, h));
-                        }
-                    }
+                for (int rr = i0; rr < i0 + mi; rr += tile) {
+                    mapAndMirror(map, out, rr, Math.min(tile, i0 + mi - rr), c0, c0 + w, sym);
                 }
             }
             progress.tilesDone(done.incrementAndGet(), total);
         });
     }
 
-    private static void map(KernelSpec spec, HomogeneousMap hm, Matrix c, int i0, int j0, double[][] qa, double[][] qb,
-                            double[] na, double[] ra, double[] nb, double[] rb, int d) {
-        if (hm != null) {
-            hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, ra, i0, nb, rb, j0, 1.0 / d);
-        } else {
-            mapTile(spec, c, qa, i0, qb, j0, d);
+    /** The kernel map of one block of inner products whose top-left entry is K[i0][j0]. */
+    @FunctionalInterface
+    private interface TileMap {
+        void apply(Matrix c, int i0, int j0);
+    }
+
+    /**
+     * Maps the tiles of rows [rr, rr + h) and columns [from, to) of {@code out} in place and, when {@code mirror},
+     * copies each transposed into its mirror place while it is still in cache.
+     */
+    private void mapAndMirror(TileMap map, Matrix out, int rr, int h, int from, int to, boolean mirror) {
+        for (int cc = from; cc < to; cc += tile) {
+            int ww = Math.min(tile, to - cc);
+            Matrix c = out.view(rr, cc, h, ww);
+            map.apply(c, rr, cc);
+            if (mirror) {
+                Blocks.transposeInto(c, out.view(cc, rr, ww, h));
+            }
         }
     }
 

@@ -81,7 +81,7 @@ final class NtkMap {
     }
 
     /** cRow[j] = scale·t[j] + b2 for one tile row. */
-    static void load(boolean f64, int cols, int cv, MemorySegment t, long row, double scale, double b2, double[] cRow) {
+    private static void load(boolean f64, int cols, int cv, MemorySegment t, long row, double scale, double b2, double[] cRow) {
         DoubleVector vScale = DoubleVector.broadcast(S, scale);
         DoubleVector vB2 = DoubleVector.broadcast(S, b2);
         if (f64) {
@@ -102,7 +102,7 @@ final class NtkMap {
         }
     }
 
-    static void store(boolean f64, int cols, int cv, double[] src, MemorySegment t, long row) {
+    private static void store(boolean f64, int cols, int cv, double[] src, MemorySegment t, long row) {
         if (f64) {
             MemorySegment.copy(src, 0, t, ValueLayout.JAVA_DOUBLE_UNALIGNED, row, cols);
         } else {
