@@ -103,10 +103,8 @@ public final class GramBuilder {
         HomogeneousMap hm = HomogeneousMap.applies(spec) ? homogeneous(spec) : null;
         double[][] qa = hm != null ? null : diagonals(spec, nx, d);
         double[][] qb = hm != null || sym ? qa : diagonals(spec, ny, d);
-        double[] na = hm == null ? null : sqrt(nx);
-        double[] ra = hm == null ? null : inverse(na);
-        double[] nb = hm == null ? null : sym ? na : sqrt(ny);
-        double[] rb = hm == null ? null : sym ? ra : inverse(nb);
+        HomogeneousMap.Norms na = hm == null ? null : new HomogeneousMap.Norms(nx);
+        HomogeneousMap.Norms nb = hm == null || sym ? na : new HomogeneousMap.Norms(ny);
 
         // Work items: row panels of 2·tile rows, each cut into chunks of 4·tile columns (K(X, X): only the chunks right
         // of the diagonal block, which is one item of its own). One GEMM call per chunk keeps the backend's packing
@@ -127,7 +125,7 @@ public final class GramBuilder {
         AtomicLong done = new AtomicLong();
         long total = items.size();
         TileMap map = hm != null
-                ? (c, i, j) -> hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, ra, i, nb, rb, j, 1.0 / d)
+                ? (c, i, j) -> hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, i, nb, j, 1.0 / d)
                 : (c, i, j) -> mapTile(spec, c, qa, i, qb, j, d);
         runAll(items.size(), q -> {
             int i0 = items.get(q)[0];
@@ -188,22 +186,6 @@ public final class GramBuilder {
     /** The fitted one-step map of a bias-free spec, built once per spec (a few thousand scalar recursions). */
     static HomogeneousMap homogeneous(KernelSpec spec) {
         return HOMOGENEOUS.computeIfAbsent(spec, HomogeneousMap::new);
-    }
-
-    private static double[] sqrt(double[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = Math.sqrt(v[i]);
-        }
-        return out;
-    }
-
-    private static double[] inverse(double[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i] > 0 ? 1 / v[i] : 0;
-        }
-        return out;
     }
 
     /** q[l][i]: pre-activation variance of point i entering ReLU layer l + 1. */

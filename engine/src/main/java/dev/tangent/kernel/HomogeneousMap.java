@@ -216,27 +216,40 @@ final class HomogeneousMap {
         return x * b1 - b2 + c[0];
     }
 
-    /**
-     * Replaces each inner product of the rows×cols tile at {@code t} by the kernel value.
-     *
-     * @param na ‖x_i‖ of the row points, {@code ra} their inverses (0 for a zero row); nb, rb the same for the columns
-     */
-    void map(DType dtype, int rows, int cols, MemorySegment t, long to, long ldt, double[] na, double[] ra, int i0,
-             double[] nb, double[] rb, int j0, double invD) {
-        if (dtype == DType.F64) {
-            for (int i = 0; i < rows; i++) {
-                row64(t, to + i * ldt * 8, cols, ra[i0 + i], na[i0 + i] * invD, nb, rb, j0);
+    /** ‖x‖ of a set of points and its inverse (0 for a zero point), in double and in float, computed once per Gram. */
+    static final class Norms {
+        final double[] n;
+        final double[] r;
+        final float[] n32;
+        final float[] r32;
+
+        Norms(double[] squaredNorms) {
+            int len = squaredNorms.length;
+            n = new double[len];
+            r = new double[len];
+            n32 = new float[len];
+            r32 = new float[len];
+            for (int i = 0; i < len; i++) {
+                n[i] = Math.sqrt(squaredNorms[i]);
+                r[i] = n[i] > 0 ? 1 / n[i] : 0;
+                n32[i] = (float) n[i];
+                r32[i] = (float) r[i];
             }
-            return;
         }
-        float[] nbf = new float[cols];
-        float[] rbf = new float[cols];
-        for (int j = 0; j < cols; j++) {
-            nbf[j] = (float) nb[j0 + j];
-            rbf[j] = (float) rb[j0 + j];
-        }
+    }
+
+    /**
+     * Replaces each inner product of the rows×cols tile at {@code t}, whose top-left entry pairs row point i0 with
+     * column point j0, by the kernel value.
+     */
+    void map(DType dtype, int rows, int cols, MemorySegment t, long to, long ldt, Norms a, int i0, Norms b, int j0,
+             double invD) {
         for (int i = 0; i < rows; i++) {
-            row32(t, to + i * ldt * 4, cols, (float) ra[i0 + i], (float) (na[i0 + i] * invD), nbf, rbf);
+            if (dtype == DType.F64) {
+                row64(t, to + i * ldt * 8, cols, a.r[i0 + i], a.n[i0 + i] * invD, b.n, b.r, j0);
+            } else {
+                row32(t, to + i * ldt * 4, cols, a.r32[i0 + i], (float) (a.n[i0 + i] * invD), b.n32, b.r32, j0);
+            }
         }
     }
 
@@ -341,8 +354,8 @@ final class HomogeneousMap {
         return ov.fma(x, ev);
     }
 
-    /** One f32 row in place, in float lanes; nb and rb are this tile's column slices. */
-    private void row32(MemorySegment t, long off, int cols, float ri, float si, float[] nb, float[] rb) {
+    /** One f32 row in place, in float lanes. */
+    private void row32(MemorySegment t, long off, int cols, float ri, float si, float[] nb, float[] rb, int j0) {
         FloatVector one = FloatVector.broadcast(F, 1f);
         FloatVector mone = FloatVector.broadcast(F, -1f);
         FloatVector zero = FloatVector.zero(F);
@@ -350,10 +363,10 @@ final class HomogeneousMap {
         int j = 0;
         for (; j + 4 * LF <= cols; j += 4 * LF) {
             long o = off + 4L * j;
-            FloatVector u0 = FloatVector.fromMemorySegment(F, t, o, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j)).max(mone).min(one);
-            FloatVector u1 = FloatVector.fromMemorySegment(F, t, o + 4L * LF, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j + LF)).max(mone).min(one);
-            FloatVector u2 = FloatVector.fromMemorySegment(F, t, o + 8L * LF, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j + 2 * LF)).max(mone).min(one);
-            FloatVector u3 = FloatVector.fromMemorySegment(F, t, o + 12L * LF, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j + 3 * LF)).max(mone).min(one);
+            FloatVector u0 = FloatVector.fromMemorySegment(F, t, o, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j0 + j)).max(mone).min(one);
+            FloatVector u1 = FloatVector.fromMemorySegment(F, t, o + 4L * LF, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j0 + j + LF)).max(mone).min(one);
+            FloatVector u2 = FloatVector.fromMemorySegment(F, t, o + 8L * LF, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j0 + j + 2 * LF)).max(mone).min(one);
+            FloatVector u3 = FloatVector.fromMemorySegment(F, t, o + 12L * LF, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j0 + j + 3 * LF)).max(mone).min(one);
             FloatVector lo = u0.min(u1).min(u2.min(u3));
             FloatVector hi = u0.max(u1).max(u2.max(u3));
             float[] e;
@@ -366,7 +379,7 @@ final class HomogeneousMap {
                 od = no32;
             } else {
                 for (int v = 0; v < 4; v++) {
-                    one32(t, o + 4L * v * LF, j + v * LF, ri, si, nb, rb);
+                    one32(t, o + 4L * v * LF, j + v * LF, ri, si, nb, rb, j0);
                 }
                 continue;
             }
@@ -394,25 +407,25 @@ final class HomogeneousMap {
                 e3 = e3.fma(s3, ek);
                 p3 = p3.fma(s3, ok);
             }
-            p0.fma(x0, e0).mul(si).mul(FloatVector.fromArray(F, nb, j)).intoMemorySegment(t, o, NO);
-            p1.fma(x1, e1).mul(si).mul(FloatVector.fromArray(F, nb, j + LF)).intoMemorySegment(t, o + 4L * LF, NO);
-            p2.fma(x2, e2).mul(si).mul(FloatVector.fromArray(F, nb, j + 2 * LF)).intoMemorySegment(t, o + 8L * LF, NO);
-            p3.fma(x3, e3).mul(si).mul(FloatVector.fromArray(F, nb, j + 3 * LF)).intoMemorySegment(t, o + 12L * LF, NO);
+            p0.fma(x0, e0).mul(si).mul(FloatVector.fromArray(F, nb, j0 + j)).intoMemorySegment(t, o, NO);
+            p1.fma(x1, e1).mul(si).mul(FloatVector.fromArray(F, nb, j0 + j + LF)).intoMemorySegment(t, o + 4L * LF, NO);
+            p2.fma(x2, e2).mul(si).mul(FloatVector.fromArray(F, nb, j0 + j + 2 * LF)).intoMemorySegment(t, o + 8L * LF, NO);
+            p3.fma(x3, e3).mul(si).mul(FloatVector.fromArray(F, nb, j0 + j + 3 * LF)).intoMemorySegment(t, o + 12L * LF, NO);
         }
         for (; j + LF <= cols; j += LF) {
-            one32(t, off + 4L * j, j, ri, si, nb, rb);
+            one32(t, off + 4L * j, j, ri, si, nb, rb, j0);
         }
         for (; j < cols; j++) {
             long o = off + 4L * j;
-            float u = t.get(ValueLayout.JAVA_FLOAT_UNALIGNED, o) * ri * rb[j];
-            t.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, si * nb[j] * value32(u));
+            float u = t.get(ValueLayout.JAVA_FLOAT_UNALIGNED, o) * ri * rb[j0 + j];
+            t.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o, si * nb[j0 + j] * value32(u));
         }
     }
 
     /** One f32 vector, each lane on its own side. */
-    private void one32(MemorySegment t, long o, int j, float ri, float si, float[] nb, float[] rb) {
+    private void one32(MemorySegment t, long o, int j, float ri, float si, float[] nb, float[] rb, int j0) {
         FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector u = FloatVector.fromMemorySegment(F, t, o, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j)).max(one.neg()).min(one);
+        FloatVector u = FloatVector.fromMemorySegment(F, t, o, NO).mul(ri).mul(FloatVector.fromArray(F, rb, j0 + j)).max(one.neg()).min(one);
         VectorMask<Float> negative = u.compare(VectorOperators.LT, 0f);
         FloatVector x = one.sub(u.abs()).sqrt().mul(2f).sub(one);
         FloatVector g;
@@ -423,7 +436,7 @@ final class HomogeneousMap {
         } else {
             g = horner32(x, pe32, po32).blend(horner32(x, ne32, no32), negative);
         }
-        g.mul(si).mul(FloatVector.fromArray(F, nb, j)).intoMemorySegment(t, o, NO);
+        g.mul(si).mul(FloatVector.fromArray(F, nb, j0 + j)).intoMemorySegment(t, o, NO);
     }
 
     private static FloatVector horner32(FloatVector x, float[] e, float[] o) {
