@@ -22,7 +22,8 @@ import java.util.Locale;
 /** {@code tangent bench}: quick in-process benchmarks with the machine described alongside the figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.Gram.class,
         header = "Run quick benchmarks on this machine (gram).",
-        description = "Quick benchmarks on this machine; the reference figures come from the JMH benchmarks in bench/ (docs/BENCHMARKS.md).")
+        description = "Run quick benchmarks on this machine; the reference figures come from the JMH benchmarks in bench/ "
+                + "(docs/BENCHMARKS.md).")
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -14,16 +14,18 @@ import java.util.Locale;
 /** {@code tangent bound}: paper A's generalisation bound through the equivalent kernel machine (spec §5). */
 @Command(name = "bound", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Follow a network and its equivalent kernel machine and evaluate paper A's generalisation bound.",
-        description = {"Train a two-layer network by full-batch gradient descent on the centred hinge loss and follow its",
-                "equivalent kernel machine (path kernel from the empirical NTK at every epoch, trapezoid rule, a_i = -1/n);",
-                "evaluate L_S + 2 R + 3 sqrt(ln(2/delta)/(2n)) along the way. Writes arrays, run.json and",
-                "generalization.png/svg (outputs, NN - KM, losses and bound). Where the path kernel is not positive",
-                "semi-definite there is no bound: the output, run.json and the figure say why. A warning says when the",
-                "network leaves the kernel regime (max |NN - KM| above 10% of its largest output)."},
-        footer = {"", "Defaults are paper A's svm_gene.yaml: the first 1000 training points, width 100, lr 0.1, 100 epochs,",
-                "lambda 0.001, delta 0.99 (as the reference; see run.json's caveats), seed 0. Targets must be -1/+1",
-                "(use --classes A,B). Example:",
-                "  tangent bound --train mnist:DIR:train --test mnist:DIR:test --classes 0,1 --out runs/bound"})
+        description = {"Train a two-layer network by full-batch gradient descent on the centred hinge loss and follow its "
+                + "equivalent kernel machine (the path kernel from the empirical NTK at every epoch, trapezoid rule, a_i = "
+                + "-1/n); evaluate L_S + 2 R + 3 sqrt(ln(2/delta)/(2n)) along the way. Writes arrays, run.json and "
+                + "generalization.png/svg (outputs, NN - KM, losses and bound).",
+                "Where the path kernel is not positive semi-definite there is no bound: the output, run.json and the figure "
+                        + "say why. A warning says when the network leaves the kernel regime (max |NN - KM| above 10% of its "
+                        + "largest output)."},
+        footer = {"", "Defaults are paper A's svm_gene.yaml: the first 1000 training points, width 100, lr 0.1, 100 epochs, "
+                + "lambda 0.001, delta 0.99 (as the reference; see run.json's caveats), seed 0. Targets must be -1/+1 (use "
+                + "--classes A,B). Example:",
+                "  tangent bound --train mnist:DIR:train --test mnist:DIR:test \\",
+                "      --classes 0,1 --out runs/bound"})
 final class BoundCommand extends BaseCommand {
     @Mixin
     SourceOptions.Train train = new SourceOptions.Train();
@@ -48,7 +50,7 @@ final class BoundCommand extends BaseCommand {
     double lambda;
 
     @Option(names = "--delta", defaultValue = "0.99", paramLabel = "DELTA",
-            description = "delta of the bound (default: ${DEFAULT-VALUE}, the reference's).")
+            description = "The bound holds with probability 1 - delta (default: ${DEFAULT-VALUE}, the reference's).")
     double delta;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Network initialisation seed (default: ${DEFAULT-VALUE}).")

@@ -19,23 +19,25 @@ import java.util.Locale;
 /** {@code tangent certify}: certified l-infinity radii of a saved kernel machine or network (paper A, spec §6). */
 @Command(name = "certify", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Certify l-infinity robustness radii of a saved kernel machine or network (paper A).",
-        description = {"Largest certified l-infinity radius per test point of a saved model (paper A, Tables 2 and 3). Radii",
-                "are distances in the model's input units, i.e. after its --normalize (unit: pixel/255). The method",
-                "follows the model directory:",
-                "  kernel machine (tangent train, or km/ of tangent equivalence): interval bounds on the NTK (paper A's",
-                "      two-layer bound; sound interval arithmetic through the recursion for deeper kernels)",
-                "  network (nn_w<width>/ of tangent equivalence): interval bound propagation (IBP)",
-                "  --method pgd: PGD attack radii instead (upper bounds); --attack adds them to the certificates",
-                "Paper A's binary search: the first radius --delta0 in [--lo, --hi], at most --max-iter probes; it stops",
-                "once a certified margin is below --margin-stop or the bracket is narrower than --delta-tol.",
-                "The test data get the model's --classes and --normalize unless given (given ones must agree); targets",
-                "must be -1/+1. Writes certify.csv (index,label,score,radius,iterations,status[,attack_radius]),",
-                "certify.json (count, mean, population std, min, max and every point), certify.md (a row in the",
-                "layout of Table 2 or 3) and run.json."},
+        description = {"Find the largest certified l-infinity radius per test point of a saved model (paper A, Tables 2 and 3). "
+                + "Radii are l-infinity distances in the model's input units, i.e. after its --normalize (unit: pixel/255). "
+                + "The method follows the model directory:",
+                "  kernel machine (tangent train, km/ of tangent equivalence): interval bounds",
+                "      on the NTK (paper A's two-layer bound; sound interval arithmetic",
+                "      through the recursion for deeper kernels)",
+                "  network (nn_w<width>/ of tangent equivalence): interval bound propagation",
+                "  --method pgd: PGD attack radii instead (upper bounds); --attack adds them",
+                "Paper A's binary search starts at --delta0 in [--lo, --hi] and makes at most --max-iter probes; it stops "
+                        + "once a certified margin is below --margin-stop or the bracket is narrower than --delta-tol.",
+                "The test data get the model's --classes and --normalize unless given (given ones must agree); targets must "
+                        + "be -1/+1. Writes certify.csv (index,label,score,radius,iterations,status[,attack_radius]), "
+                        + "certify.json (count, mean, population std, min, max and every point), certify.md (a row in the "
+                        + "layout of Table 2 or 3) and run.json."},
         footer = {"", "Examples (paper A, MNIST 0 vs 1):",
-                "  tangent certify --model runs/svm --test mnist:DIR:test --only-correct --out runs/cert-svm",
-                "  tangent certify --model runs/eq/nn_w10000 --test mnist:DIR:test --only-correct \\",
-                "      --sample 100 --seed 0 --out runs/cert-nn"})
+                "  tangent certify --model runs/svm --test mnist:DIR:test --only-correct \\",
+                "      --out runs/cert-svm",
+                "  tangent certify --model runs/eq/nn_w10000 --test mnist:DIR:test \\",
+                "      --only-correct --sample 100 --seed 0 --out runs/cert-nn"})
 final class CertifyCommand extends BaseCommand {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (kernel machine or network).")
     Path model;

@@ -24,11 +24,13 @@ import java.util.Map;
 @Command(name = "data", mixinStandardHelpOptions = true,
         header = "Inspect, export and prepare datasets (info, export, prep).",
         description = {"Inspect and export datasets, or build paper B's noisy datasets. A data spec is one of:",
-                "  fashion-mnist:train|test   Debian's dataset-fashion-mnist (IDX files)",
-                "  mnist:DIR:train|test       a directory with the MNIST IDX files (gz or raw)",
-                "  X.npy                      an n x d array; targets from a separate .npy (--labels, --train-labels, ...)",
-                "  FILE.csv, FILE.tsv         a header is detected; targets from --label-column",
-                "  libsvm:FILE or any file    LIBSVM's sparse text format (the first field is the target)"},
+                "  fashion-mnist:train|test  Debian's dataset-fashion-mnist (IDX files)",
+                "  mnist:DIR:train|test      a directory with the MNIST IDX files (gz or raw)",
+                "  X.npy                     an n x d array; its targets in a separate .npy",
+                "                            (--labels, --train-labels, --test-labels, ...)",
+                "  FILE.csv, FILE.tsv        a header is detected; targets from --label-column",
+                "  libsvm:FILE or any file   LIBSVM's sparse text format (targets first)",
+                "Every command that reads data also takes --classes, --limit and --normalize."},
         subcommands = {DataCommand.Info.class, DataCommand.Export.class, DataCommand.Prep.class})
 final class DataCommand implements Runnable {
     @Spec
@@ -41,7 +43,8 @@ final class DataCommand implements Runnable {
 
     @Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
             header = "Show the shape, class counts, value range and norms of a dataset.",
-            description = "Shape, class counts, value range and norms of a dataset after --classes, --limit and --normalize.")
+            description = "Show the shape, class counts, value range and norms of a dataset after --classes, --limit and "
+                    + "--normalize.")
     static final class Info extends BaseCommand {
         @Parameters(index = "0", paramLabel = "SPEC", description = "The data spec.")
         String source;
@@ -94,11 +97,13 @@ final class DataCommand implements Runnable {
             header = "Write a dataset for numpy or LIBSVM, or its NTK in LIBSVM's precomputed-kernel form.",
             description = {"Write a dataset (after --classes, --limit and --normalize) for other tools into --out DIR, with run.json:",
                     "  npy            x.npy (f64) and y.npy, for numpy",
-                    "  libsvm         data.libsvm, sparse, for svm-train and scikit-learn's load_svmlight_file",
-                    "  libsvm-kernel  kernel.libsvm: the NTK/NNGP Gram in LIBSVM's precomputed form (svm-train -t 4);",
-                    "                 with --against TRAIN_SPEC, the test-vs-train kernel for svm-predict",
-                    "The kernel options (--depth, --kind, --weight-std, --bias-std), --against and the compute options",
-                    "apply to libsvm-kernel only."})
+                    "  libsvm         data.libsvm, sparse, for svm-train and scikit-learn's",
+                    "                 load_svmlight_file",
+                    "  libsvm-kernel  kernel.libsvm: the NTK/NNGP Gram in LIBSVM's precomputed form",
+                    "                 (svm-train -t 4); with --against TRAIN_SPEC, the test-vs-train",
+                    "                 kernel for svm-predict",
+                    "The kernel options (--depth, --kind, --weight-std, --bias-std), --against and the compute options apply "
+                            + "to libsvm-kernel only."})
     static final class Export extends BaseCommand {
         @Parameters(index = "0", paramLabel = "SPEC", description = "The data spec.")
         String source;
@@ -112,7 +117,7 @@ final class DataCommand implements Runnable {
         DataWorkflow.Format format;
 
         @Option(names = "--against", paramLabel = "SPEC",
-                description = "libsvm-kernel: the training set, the kernel's columns (default: the data itself).")
+                description = "The training set whose points are the kernel's columns, libsvm-kernel (default: the data itself).")
         String against;
 
         @Option(names = "--against-labels", paramLabel = "Y.npy", description = "Targets for a .npy --against.")
@@ -160,11 +165,14 @@ final class DataCommand implements Runnable {
     @Command(name = "prep", mixinStandardHelpOptions = true, sortOptions = false,
             header = "Build paper B's noisy Fashion-MNIST and spiked-covariates datasets.",
             description = {"Build paper B's datasets (spec section 7.2) as X.npy, Y.npy, Xt.npy, Yt.npy (float32) and run.json:",
-                    "  fmnist-hf  Fashion-MNIST + high-frequency DCT noise, tau = linspace(0, 3, 15)[index]",
-                    "  fmnist-lf  Fashion-MNIST, the k x k low-frequency DCT block replaced by matched noise, k = 1 + 2 index",
-                    "  synth      spiked covariates, d = 1024, d0 = 16, kappa = index/10 (seeds 145/2/14)",
-                    "Noise comes from numpy's legacy RandomState(2048), train first, as the reference code. The compute",
-                    "options apply to fmnist-lf (its covariance model)."})
+                    "  fmnist-hf  Fashion-MNIST + high-frequency DCT noise,",
+                    "             tau = linspace(0, 3, 15)[index]",
+                    "  fmnist-lf  Fashion-MNIST, the k x k low-frequency DCT block replaced by",
+                    "             matched noise, k = 1 + 2 index",
+                    "  synth      spiked covariates, d = 1024, d0 = 16, kappa = index/10",
+                    "             (seeds 145/2/14)",
+                    "Noise comes from numpy's legacy RandomState(2048), train first, as the reference code. The compute "
+                            + "options apply to fmnist-lf (its covariance model)."})
     static final class Prep extends BaseCommand {
         @Option(names = "--dataset", required = true, paramLabel = "DATASET", converter = Converters.PrepKinds.class,
                 completionCandidates = Converters.PrepKinds.class, description = "One of ${COMPLETION-CANDIDATES}.")

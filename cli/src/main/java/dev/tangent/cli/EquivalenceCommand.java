@@ -24,15 +24,16 @@ import java.util.Locale;
 /** {@code tangent equivalence}: wide networks and their kernel machine trained side by side (paper A, spec §4.2–4.3). */
 @Command(name = "equivalence", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Train wide networks and their NTK kernel machine side by side (paper A's equivalence).",
-        description = {"Train the kernel machine with the analytic NTK and networks of the given widths (NTK",
-                "parameterisation, outputs centred by f(theta_0)) on one shared mini-batch stream; evaluate both at",
-                "log-spaced steps. Writes the arrays (.npy), run.json, plot_sgd.png/svg (paper A's 4 panels), the model",
-                "directories km/ and nn_w<width>/ (for predict and certify) and, for several widths, gap_vs_width.png/svg:",
-                "max over tracked points and steps of |f_NN - g_KM| against width, with its log-log slope.",
-                "Each network is checkpointed every --checkpoint-every epochs; an interrupted run keeps its checkpoints",
-                "and the same command with --resume continues it."},
-        footer = {"", "Defaults are paper A's svm_sgd.yaml (lambda 0.001, lr 1, batch 64, seed 6, width 10000), with 20 epochs.",
-                "Tracked points default to numpy's RandomState(seed).choice(n_train, 5) and choice(n_test, 5), as the reference."})
+        description = {"Train the kernel machine with the analytic NTK and networks of the given widths (NTK parameterisation, "
+                + "outputs centred by f(theta_0)) on one shared mini-batch stream; evaluate both at log-spaced steps. Writes "
+                + "the arrays (.npy), run.json, plot_sgd.png/svg (paper A's 4 panels), the model directories km/ and "
+                + "nn_w<width>/ (for predict and certify) and, for several widths, gap_vs_width.png/svg: the maximum over "
+                + "tracked points and steps of |f_NN - g_KM| against width, with its log-log slope.",
+                "Each network is checkpointed every --checkpoint-every epochs; an interrupted run keeps its checkpoints, "
+                        + "and the same command with --resume continues it."},
+        footer = {"", "Defaults are paper A's svm_sgd.yaml (lambda 0.001, lr 1, batch 64, seed 6, width 10000), with 20 epochs. "
+                + "Tracked points default to numpy's RandomState(seed).choice(n_train, 5) and choice(n_test, 5), as the "
+                + "reference."})
 final class EquivalenceCommand extends BaseCommand {
     @Mixin
     SourceOptions.Train train = new SourceOptions.Train();
@@ -52,7 +53,7 @@ final class EquivalenceCommand extends BaseCommand {
     String loss;
 
     @Option(names = "--epsilon", defaultValue = "0.1", paramLabel = "EPS",
-            description = "--loss svr: the width of the epsilon-insensitive tube (default: ${DEFAULT-VALUE}).")
+            description = "The width of the epsilon-insensitive tube, --loss svr only (default: ${DEFAULT-VALUE}).")
     double epsilon;
 
     @Option(names = "--lambda", defaultValue = "0.001", paramLabel = "LAMBDA", description = "Regularisation lambda (default: ${DEFAULT-VALUE}).")

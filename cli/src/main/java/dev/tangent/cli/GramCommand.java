@@ -17,15 +17,16 @@ import java.util.Locale;
 /** {@code tangent gram}: the analytic NTK/NNGP Gram matrix of one or two datasets, written as a C-order .npy. */
 @Command(name = "gram", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Compute the analytic NTK or NNGP Gram matrix of one or two datasets as a .npy file.",
-        description = {"Compute K[i][j] = kernel(x_i, x2_j) for the ReLU network Dense, (ReLU, Dense) x depth in NTK",
-                "parameterisation (neural-tangents' stax conventions, spec section 3.2); x2 = x when --x2 is absent.",
-                "Chunks of X X2^T come from the backend's GEMM, and each tile of a chunk runs through the kernel map",
-                "while hot in cache; for K(X, X) only the upper triangle is computed and mirrored (exactly symmetric).",
-                "The output is written to a temp file next to --out and renamed when complete; an existing --out must",
-                "be a regular file."},
-        footer = {"", "Data specs: fashion-mnist:train|test (Debian package dataset-fashion-mnist), mnist:DIR:train|test,",
-                "a .npy file of n x d features, a LIBSVM or a CSV file (see tangent data --help). Example:",
-                "  tangent gram --x fashion-mnist:train --limit 10000 --depth 2 --dtype f32 --out K.npy"})
+        description = {"Compute K[i][j] = kernel(x_i, x2_j) for the ReLU network Dense, (ReLU, Dense) x depth in NTK "
+                + "parameterisation (neural-tangents' stax conventions, spec section 3.2); x2 = x when --x2 is absent.",
+                "Chunks of X X2^T come from the backend's GEMM, and each tile of a chunk runs through the kernel map while "
+                        + "hot in cache; for K(X, X) only the upper triangle is computed and mirrored (exactly symmetric).",
+                "The output is written to a temp file next to --out and renamed when complete; an existing --out must be a "
+                        + "regular file."},
+        footer = {"", "Data specs: fashion-mnist:train|test (Debian package dataset-fashion-mnist), mnist:DIR:train|test, "
+                + "a .npy file of n x d features, a LIBSVM or a CSV file (see tangent data --help). Example:",
+                "  tangent gram --x fashion-mnist:train --limit 10000 --depth 2 --dtype f32 \\",
+                "      --out K.npy"})
 final class GramCommand extends BaseCommand {
     @Option(names = "--x", required = true, paramLabel = "SPEC", description = "Row points: a data spec.")
     String x;

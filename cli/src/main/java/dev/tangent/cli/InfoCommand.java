@@ -12,8 +12,8 @@ import java.util.Locale;
 /** {@code tangent info}: what this machine offers Tangent and which backend {@code auto} picks, and why. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         header = "Show the JDK, SIMD width, native libraries, memory and the backend auto picks.",
-        description = {"Show the JDK, SIMD width, native libraries (OpenBLAS version, core type, threads; LAPACKE), GPU,",
-                "memory, the backends this build has, and the one that --backend auto chooses, with the reason."})
+        description = "Show the JDK, SIMD width, native libraries (OpenBLAS version, core type, threads; LAPACKE), GPU, memory, "
+                + "the backends this build has, and the one that --backend auto chooses, with the reason.")
 final class InfoCommand extends BaseCommand {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the backend (default: the available processors, ${DEFAULT-VALUE}).")
     int threads = Runtime.getRuntime().availableProcessors();

@@ -21,12 +21,12 @@ import java.util.Set;
  */
 @Command(name = "tangent", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         header = "Neural-tangent-kernel research engine: Gram matrices, kernel machines and the papers' workflows.",
-        description = {"Panama-native engine for neural-tangent-kernel research: analytic NTK/NNGP Gram matrices, the",
-                "kernel machines that wide ReLU networks are equivalent to, and the workflows of the two papers."},
+        description = "Panama-native engine for neural-tangent-kernel research: analytic NTK/NNGP Gram matrices, the kernel "
+                + "machines that wide ReLU networks are equivalent to, and the workflows of the two papers.",
         subcommands = {InfoCommand.class, DataCommand.class, GramCommand.class, TrainCommand.class, PredictCommand.class,
                 EquivalenceCommand.class, BoundCommand.class, CertifyCommand.class, BenchCommand.class, HelpCommand.class},
-        footer = {"", "Every command has --help and --version; 'tangent help data export' shows a subcommand's help.",
-                "Documentation: README.md and docs/ in the source tree."})
+        footer = {"", "Every command has --help and --version; 'tangent help data export' shows a subcommand's help. "
+                + "Documentation: README.md and docs/ in the source tree."})
 public final class Main implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,

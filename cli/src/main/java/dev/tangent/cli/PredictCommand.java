@@ -12,11 +12,12 @@ import java.util.Locale;
 /** {@code tangent predict}: scores of a saved kernel machine or network on a dataset. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Score a saved kernel machine or network on a dataset.",
-        description = {"Write the model's score for every test point to DIR/scores.npy (f64) and run.json (with the accuracy",
-                "when the test set has +-1 targets): g(x) = sum_i alpha_i K(x, x_i) + b for a kernel machine (tangent train,",
-                "km/ of tangent equivalence), the centred output f(theta; x) - f(theta_0; x) for a network (nn_w<width>/).",
-                "The test data get the model's --classes and --normalize (and, for standard, its training statistics);",
-                "given ones must agree with the model's."})
+        description = {"Write the model's score for every test point to DIR/scores.npy (f64) and run.json (with the accuracy when "
+                + "the test set has +-1 targets): g(x) = sum_i alpha_i K(x, x_i) + b for a kernel machine (tangent train, km/ of "
+                + "tangent equivalence), the centred output f(theta; x) - f(theta_0; x) for a network (nn_w<width>/ of tangent "
+                + "equivalence).",
+                "The test data get the model's --classes and --normalize (and, for standard, its training statistics); "
+                        + "given ones must agree with the model's."})
 final class PredictCommand extends BaseCommand {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (kernel machine or network).")
     Path model;

@@ -20,17 +20,20 @@ import java.util.Locale;
 /** {@code tangent train}: fit a kernel machine with the analytic NTK (paper A, spec §4). */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Fit a kernel machine (KRR, SVM, SVR, logistic) with the analytic NTK or NNGP.",
-        description = {"Fit g(x) = sum_i alpha_i K(x, x_i) with the analytic NTK/NNGP of --depth hidden ReLU layers.",
-                "  krr       alpha = (K + lambda/2 I)^-1 y (paper A's convention), Cholesky; --lambdas fits several",
+        description = {"Fit g(x) = sum_i alpha_i K(x, x_i) with the analytic NTK/NNGP of --depth hidden ReLU layers:",
+                "  krr       alpha = (K + lambda/2 I)^-1 y (paper A's convention), by Cholesky;",
+                "            --lambdas fits several from one Gram",
                 "  svm-sgd   paper A's stochastic subgradient SVM (hinge loss)",
-                "  sq-hinge, svr-sgd, logistic   the other losses of Table 1, with the same update",
-                "  svm-smo   the exact C-SVC dual (LIBSVM's SMO); svr-smo the exact epsilon-SVR; C = --c or 1/(lambda n)",
-                "Writes the model directory (model.json, alpha.npy, x_train.npy, y_train.npy), the trace of the",
-                "subgradient methods (the last point is the final model) and run.json. Options that do not apply to",
-                "the method are errors."},
+                "  sq-hinge, svr-sgd, logistic: the other losses of Table 1, same update",
+                "  svm-smo   the exact C-SVC dual (LIBSVM's SMO), C = --c or 1/(lambda n)",
+                "  svr-smo   the exact epsilon-SVR dual, likewise",
+                "Writes the model directory (model.json, alpha.npy, x_train.npy, y_train.npy), the trace of the subgradient "
+                        + "methods (its last point is the final model) and run.json. Options that do not apply to the method "
+                        + "are errors."},
         footer = {"", "Example (paper A, MNIST 0 vs 1):",
-                "  tangent train --method svm-sgd --train mnist:DIR:train --test mnist:DIR:test --classes 0,1 \\",
-                "      --depth 1 --lambda 0.001 --lr 1 --batch 64 --epochs 300 --seed 6 --out runs/svm"})
+                "  tangent train --method svm-sgd --train mnist:DIR:train \\",
+                "      --test mnist:DIR:test --classes 0,1 --depth 1 --lambda 0.001 --lr 1 \\",
+                "      --batch 64 --epochs 300 --seed 6 --out runs/svm"})
 final class TrainCommand extends BaseCommand {
     @Option(names = "--method", required = true, paramLabel = "METHOD", converter = Converters.Methods.class,
             completionCandidates = Converters.Methods.class, description = "One of ${COMPLETION-CANDIDATES}.")
@@ -49,7 +52,7 @@ final class TrainCommand extends BaseCommand {
             description = "Regularisation lambda; a comma-separated list for krr (default: 0.001, paper A).")
     List<Double> lambdas = new ArrayList<>(List.of(0.001));
 
-    @Option(names = "--jitter", defaultValue = "0", paramLabel = "J", description = "krr: added to the diagonal (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jitter", defaultValue = "0", paramLabel = "J", description = "Added to the diagonal, krr only (default: ${DEFAULT-VALUE}).")
     double jitter;
 
     @Option(names = "--lr", defaultValue = "1", paramLabel = "ETA",
@@ -78,14 +81,14 @@ final class TrainCommand extends BaseCommand {
     SubgradientSolver.Decay decay;
 
     @Option(names = "--epsilon", defaultValue = "0.1", paramLabel = "EPS",
-            description = "svr-sgd and svr-smo: the width of the epsilon-insensitive tube (default: ${DEFAULT-VALUE}).")
+            description = "The width of the epsilon-insensitive tube, svr-sgd and svr-smo (default: ${DEFAULT-VALUE}).")
     double epsilon;
 
-    @Option(names = "--c", paramLabel = "C", description = "svm-smo and svr-smo: C (default: 1/(lambda n), the mean-loss objective).")
+    @Option(names = "--c", paramLabel = "C", description = "C of svm-smo and svr-smo (default: 1/(lambda n), the mean-loss objective).")
     Double c;
 
     @Option(names = "--tol", defaultValue = "1e-3", paramLabel = "TOL",
-            description = "svm-smo and svr-smo: the stopping tolerance, LIBSVM's -e (default: ${DEFAULT-VALUE}).")
+            description = "The stopping tolerance of svm-smo and svr-smo, LIBSVM's -e (default: ${DEFAULT-VALUE}).")
     double tol;
 
     @Mixin
