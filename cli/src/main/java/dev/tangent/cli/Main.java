@@ -67,16 +67,16 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             String name = c.getCommandSpec().qualifiedName(" ");
-            String unknown = unknownOption(c, a);
             String msg;
-            if (unknown != null) {
-                String near = Suggest.nearest(unknown, c.getCommandSpec().optionsMap().keySet().stream().filter(n -> n.startsWith("--")).toList());
-                msg = "unknown option '" + unknown + "'" + (near != null ? "; did you mean " + near + "?" : "");
-            } else if (ex instanceof CommandLine.UnmatchedArgumentException u && !c.getSubcommands().isEmpty()
+            String unknown;
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !c.getSubcommands().isEmpty()
                     && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
                 String near = Suggest.nearest(u.getUnmatched().get(0), c.getSubcommands().keySet());
                 msg = "unknown command '" + u.getUnmatched().get(0) + "'" + (near != null ? "; did you mean " + near + "?"
                         : "; expected one of " + String.join(", ", c.getSubcommands().keySet()));
+            } else if ((unknown = unknownOption(c, a)) != null) {
+                String near = Suggest.nearest(unknown, c.getCommandSpec().optionsMap().keySet().stream().filter(n -> n.startsWith("--")).toList());
+                msg = "unknown option '" + unknown + "'" + (near != null ? "; did you mean " + near + "?" : "");
             } else {
                 msg = ex.getMessage();
             }

@@ -136,7 +136,7 @@ public final class EquivalenceWorkflow {
             long params = parameters(train.dim(), maxWidth, nw.depth());
             long perNet = params * nw.dtype().bytes();
             MemoryBudget.require(8 * n * n + 8 * nt * n + 3 * perNet + (n + nt) * train.dim() * nw.dtype().bytes() + (256L << 20),
-                    String.format(java.util.Locale.ROOT, "the Grams (%d x %d and %d x %d, f64) and a width-%d network (%d parameters, %s; "
+                    String.format(java.util.Locale.ROOT, "the Grams (%d x %d and %d x %d, f64) and a network of --widths %d (%d parameters, %s; "
                             + "theta, theta_0 and a copy)", n, n, nt, n, maxWidth, params, nw.dtype()));
             long disk = 8 * n * (train.dim() + 3) + 4 * perNet;
             for (int w : nw.widths()) {
