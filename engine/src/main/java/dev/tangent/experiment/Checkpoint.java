@@ -32,13 +32,7 @@ final class Checkpoint {
      */
     static void write(RunDirectory run, Path dir, String key, long step, int evaluations, FullyConnected net, double[] f0, double[] f0t,
                       EquivalenceWorkflow.NnTraceAccess tr) {
-        Path part = TempFiles.nameFor(dir);
-        try {
-            Files.createDirectory(part);
-            TempFiles.register(part);
-        } catch (IOException e) {
-            throw new TangentException("cannot write checkpoint " + part + ": " + e.getMessage(), e);
-        }
+        Path part = TempFiles.createDirectory(dir);
         net.save(part, "theta");
         Npy.writeVector(part.resolve("f0.npy"), f0);
         Npy.writeVector(part.resolve("f0t.npy"), f0t);
@@ -49,15 +43,7 @@ final class Checkpoint {
         m.put("evaluations", evaluations);
         Json.writeFile(part.resolve("state.json"), m);
         delete(dir);
-        try {
-            Files.move(part, dir);
-        } catch (IOException e) {
-            delete(part);
-            throw new TangentException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
-        } finally {
-            TempFiles.release(part);
-        }
-        run.keep(dir);
+        TempFiles.rename(part, dir, () -> run.keep(dir));
     }
 
     /** The checkpoint's state when it exists, else null. */

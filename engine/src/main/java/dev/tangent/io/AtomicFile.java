@@ -85,48 +85,55 @@ public final class AtomicFile {
 
     /** A fresh temporary file next to {@code target}, registered with {@link TempFiles}. */
     public static Path tempFor(Path target) {
-        TempFiles.requireOpen();
-        for (int attempt = 0; ; attempt++) {
-            Path temp = TempFiles.nameFor(target);
-            try {
-                Files.createFile(temp);
-                TempFiles.register(temp);
+        return TempFiles.guarded(() -> {
+            for (int attempt = 0; ; attempt++) {
+                Path temp = TempFiles.nameFor(target);
                 try {
-                    // outputs are ordinary files, not private ones
-                    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
-                } catch (UnsupportedOperationException | IOException ignored) {
-                    // not a POSIX file system: keep the default
-                }
-                return temp;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt > 100) {
+                    Files.createFile(temp);
+                    TempFiles.register(temp);
+                    try {
+                        // outputs are ordinary files, not private ones
+                        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+                    } catch (UnsupportedOperationException | IOException ignored) {
+                        // not a POSIX file system: keep the default
+                    }
+                    return temp;
+                } catch (FileAlreadyExistsException e) {
+                    if (attempt > 100) {
+                        throw new TangentException("cannot write " + target + ": " + e.getMessage(), e);
+                    }
+                } catch (IOException e) {
                     throw new TangentException("cannot write " + target + ": " + e.getMessage(), e);
                 }
-            } catch (IOException e) {
-                throw new TangentException("cannot write " + target + ": " + e.getMessage(), e);
             }
-        }
+        });
     }
 
-    /** Renames {@code temp} over {@code target}, atomically where the file system allows. */
+    /**
+     * Renames {@code temp} over {@code target}, atomically where the file system allows, and records it with the run
+     * directory being written (if any). Refused once the process is shutting down.
+     */
     public static void commit(Path temp, Path target) {
         try {
-            TempFiles.requireOpen();
-            requireReplaceable(target, "cannot write " + target);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException e) {
+            TempFiles.guarded(() -> {
+                requireReplaceable(target, "cannot write " + target);
+                try {
+                    try {
+                        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } catch (IOException e) {
+                    throw new TangentException("cannot write " + target + ": " + e.getMessage(), e);
+                }
+                TempFiles.release(temp);
+                RunDirectory.committed(target);
+                return null;
+            });
+        } catch (RuntimeException e) {
             deleteQuietly(temp);
-            if (e instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new TangentException("cannot write " + target + ": " + e.getMessage(), e);
+            throw e;
         }
-        TempFiles.release(temp);
-        RunDirectory.committed(target);
     }
 
     /** Deletes a temp file (best effort) and forgets it. */

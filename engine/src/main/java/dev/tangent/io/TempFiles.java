@@ -28,6 +28,8 @@ public final class TempFiles {
     private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
     private static final Pattern NAME = Pattern.compile("\\..+\\.tangent-(\\d+)-\\d+\\.part");
     private static volatile boolean closed;
+    /** Held (shared) while a temp file is created and registered or renamed into place; the shutdown takes it exclusively. */
+    private static final java.util.concurrent.locks.ReentrantReadWriteLock GATE = new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     private TempFiles() {
     }
@@ -45,6 +47,53 @@ public final class TempFiles {
     public static Path nameFor(Path target) {
         Path abs = target.toAbsolutePath();
         return abs.resolveSibling("." + abs.getFileName() + ".tangent-" + PID + "-" + COUNTER.incrementAndGet() + ".part");
+    }
+
+    /** Runs {@code action} while the process cannot start shutting down its temp files (a creation or a rename). */
+    static <T> T guarded(java.util.function.Supplier<T> action) {
+        GATE.readLock().lock();
+        try {
+            requireOpen();
+            return action.get();
+        } finally {
+            GATE.readLock().unlock();
+        }
+    }
+
+    /** A new, registered temp directory next to {@code target}. */
+    public static Path createDirectory(Path target) {
+        return guarded(() -> {
+            Path part = nameFor(target);
+            try {
+                java.nio.file.Files.createDirectory(part);
+            } catch (IOException e) {
+                throw new TangentException("cannot write " + target + ": " + e.getMessage(), e);
+            }
+            return register(part);
+        });
+    }
+
+    /**
+     * Renames a registered temp directory to {@code target} (which must not exist) and runs {@code then} (recording it)
+     * before a shutdown can start; on failure the temp directory is removed.
+     */
+    public static void rename(Path temp, Path target, Runnable then) {
+        try {
+            guarded(() -> {
+                try {
+                    java.nio.file.Files.move(temp, target);
+                } catch (IOException e) {
+                    throw new TangentException("cannot write " + target + ": " + e.getMessage(), e);
+                }
+                release(temp);
+                then.run();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            deleteTree(temp);
+            release(temp);
+            throw e;
+        }
     }
 
     /** Whether a path has a temp file or directory among its name elements. */
@@ -83,17 +132,40 @@ public final class TempFiles {
         return closed;
     }
 
-    /** Deletes every temp file and directory this process still holds and refuses new ones; for the shutdown hook. */
+    /**
+     * Deletes every temp file and directory this process still holds and refuses new ones; for the shutdown hook. Other
+     * threads keep running while a hook runs: a file a worker was creating inside a temp directory just then can make the
+     * directory's removal fail, so the deletion is repeated (up to ten passes, 20 ms apart) until every path is gone.
+     */
     public static List<Discarded> discardAll() {
-        closed = true;
-        List<Discarded> out = new ArrayList<>();
-        for (Path p : List.copyOf(LIVE)) {
-            long bytes = size(p);
-            if (deleteTree(p)) {
-                out.add(new Discarded(p, bytes));
-            }
-            LIVE.remove(p);
+        GATE.writeLock().lock(); // waits for a rename or creation in flight, so that it is either done and recorded or refused
+        try {
+            closed = true;
+        } finally {
+            GATE.writeLock().unlock();
         }
+        List<Discarded> out = new ArrayList<>();
+        List<Path> left = List.copyOf(LIVE);
+        for (Path p : left) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                out.add(new Discarded(p, size(p)));
+            }
+        }
+        for (int pass = 0; pass < 10 && !left.isEmpty(); pass++) {
+            if (pass > 0) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            for (Path p : left) {
+                deleteTree(p);
+            }
+            left = left.stream().filter(p -> Files.exists(p, LinkOption.NOFOLLOW_LINKS)).toList();
+        }
+        LIVE.clear();
         return out;
     }
 
