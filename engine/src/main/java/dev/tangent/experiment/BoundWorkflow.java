@@ -77,8 +77,8 @@ public final class BoundWorkflow {
                          double maxGapTracked, double maxOutput, int notComputable, NoBound noBound, String warning) {
     }
 
-    /** Why some epochs have no bound: a short reason (figure, first line) and the full explanation. */
-    public record NoBound(String reason, String detail) {
+    /** Why some epochs have no bound: a short reason, the full explanation, and the figure's panel title. */
+    public record NoBound(String reason, String detail, String title) {
     }
 
     /** Largest |NN − KM| relative to the largest |NN output| above which the run gets a warning. */
@@ -273,10 +273,11 @@ public final class BoundWorkflow {
                         + "kernel of spec section 5.1), so B = sqrt(a^T K_t a) or sqrt(tr K_t) in the Rademacher term is undefined. At t = %.4g: "
                         + "a^T K_t a = %.4g = %.4g (columns of the +1 class) + %.4g (the -1 class), tr K_t = %.4g = %.4g (+1 class) + %.4g "
                         + "(-1 class). Column i of K_t carries the loss derivative l'_i, which is -y_i for points inside the margin, so the "
-                        + "+1 class pulls both terms down and the -1 class (the first class of --classes) up: a bound needs the -1 class to "
+                        + "+1 class pulls both terms down and the -1 class (with --classes A,B: class A) up: a bound needs the -1 class to "
                         + "outweigh the +1 class in both the column sums and the diagonal of the kernel",
                 bad, epochs, t0, t1, badQuad, badTrace, t0, quad, split[0], split[1], trace, split[2], split[3]);
-        return new NoBound(reason, detail);
+        String title = String.format(java.util.Locale.ROOT, "Hinge loss; no bound at %d/%d epochs: %s", bad, epochs, what);
+        return new NoBound(reason, detail, title);
     }
 
     private static void write(Request r, Computed cmp, RunDirectory dir, Context c, Dataset train, Dataset test) {
@@ -360,8 +361,7 @@ public final class BoundWorkflow {
         if (!Double.isNaN(res.nnTestHinge()[0])) {
             losses.add(new Figure.Series("NN test hinge", t, res.nnTestHinge(), true, false, 2));
         }
-        String boundTitle = res.noBound() == null ? "Hinge loss and bound"
-                : "Hinge loss; " + res.noBound().reason().replace(" (the path kernel is not positive semi-definite)", ": K_t not PSD");
+        String boundTitle = res.noBound() == null ? "Hinge loss and bound" : res.noBound().title();
         Figure.write(out.resolve("generalization"), 3, 520, 420, List.of(
                 new Figure.Panel("Outputs (KM lines, NN markers)", "t", "output", true, false, outs),
                 new Figure.Panel(res.warning() == null ? "NN - KM" : String.format(java.util.Locale.ROOT,
