@@ -57,16 +57,25 @@ final class ProgressBar implements AutoCloseable {
         drawn = true;
     }
 
-    /** "tangent gram: gram [####......] 40% 12/30 blocks, 3.1 blocks/s, ETA 6 s". */
+    /**
+     * "tangent gram: gram [########............]  40% 12/30 blocks, 3.10 blocks/s, ETA 6 s"; the rate and the time left
+     * appear once the phase has run for a second.
+     */
     static String line(String what, String unit, long done, long total, double seconds) {
         double frac = total <= 0 ? 1 : Math.min(1, (double) done / total);
         int width = 20;
         int filled = (int) Math.round(frac * width);
-        double rate = seconds > 0 ? done / seconds : 0;
-        String eta = done > 0 && done < total ? ", ETA " + duration((total - done) / rate) : "";
-        return String.format(Locale.ROOT, "%s [%s%s] %3.0f%% %d/%d %s, %s %s/s%s", what, "#".repeat(filled), ".".repeat(width - filled),
-                100 * frac, done, total, unit, rate >= 100 ? String.format(Locale.ROOT, "%.0f", rate) : String.format(Locale.ROOT, "%.3g", rate),
-                unit, eta);
+        String s = String.format(Locale.ROOT, "%s [%s%s] %3.0f%% %d/%d %s", what, "#".repeat(filled), ".".repeat(width - filled), 100 * frac,
+                done, total, unit);
+        double rate = seconds >= 1 ? done / seconds : 0;
+        if (rate > 0 && Double.isFinite(rate)) {
+            s += String.format(Locale.ROOT, ", %s %s/s", rate >= 100 ? String.format(Locale.ROOT, "%.0f", rate)
+                    : String.format(Locale.ROOT, "%.3g", rate), unit);
+            if (done < total) {
+                s += ", ETA " + duration((total - done) / rate);
+            }
+        }
+        return s;
     }
 
     static String duration(double s) {
