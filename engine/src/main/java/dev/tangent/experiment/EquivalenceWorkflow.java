@@ -396,14 +396,21 @@ public final class EquivalenceWorkflow {
     private static Map<String, Object> modelMeta(Request r, Dataset train, Path modelDir) {
         Map<String, Object> meta = Runs.modelData(train, r.train(), modelDir);
         meta.put("source", "tangent equivalence");
-        meta.put("loss", r.objective().loss().name());
-        meta.put("lambda", r.objective().lambda());
-        meta.put("lr", r.schedule().lr());
-        meta.put("batch", r.schedule().batch());
-        meta.put("epochs", r.schedule().epochs());
-        meta.put("seed", r.schedule().seed());
-        meta.put("nn_reg", r.network().reg().toString().toLowerCase(java.util.Locale.ROOT));
+        meta.putAll(training(r));
         return meta;
+    }
+
+    /** The training parameters model.json and run.json both record. */
+    private static Map<String, Object> training(Request r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("loss", r.objective().loss().name());
+        m.put("lambda", r.objective().lambda());
+        m.put("lr", r.schedule().lr());
+        m.put("batch", r.schedule().batch());
+        m.put("epochs", r.schedule().epochs());
+        m.put("seed", r.schedule().seed());
+        m.put("nn_reg", r.network().reg().toString().toLowerCase(java.util.Locale.ROOT));
+        return m;
     }
 
     /** Everything a checkpoint must agree with to be resumed, by option name (values as strings). */
@@ -562,13 +569,7 @@ public final class EquivalenceWorkflow {
         run.put("train", Runs.describe(train, r.train()));
         run.put("test", Runs.describe(test, r.test()));
         run.put("depth", r.network().depth());
-        run.put("loss", r.objective().loss().name());
-        run.put("lambda", r.objective().lambda());
-        run.put("lr", r.schedule().lr());
-        run.put("batch", r.schedule().batch());
-        run.put("epochs", r.schedule().epochs());
-        run.put("seed", r.schedule().seed());
-        run.put("nn_reg", r.network().reg().toString().toLowerCase(java.util.Locale.ROOT));
+        run.putAll(training(r));
         run.put("km_decay", r.schedule().decay().toString().toLowerCase(java.util.Locale.ROOT));
         run.put("network_dtype", r.network().dtype().toString());
         run.put("tracked_train", trTrack);
