@@ -146,6 +146,7 @@ abstract class BaseCommand implements Runnable {
             case Number n -> n;
             case Boolean b -> b;
             case Path p -> p.toString();
+            case Enum<?> e -> e.toString().equals(e.name()) ? e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') : e.toString();
             case int[] arr -> arr;
             case double[] arr -> arr;
             case Collection<?> c -> {

@@ -151,6 +151,7 @@ class RunContractTest {
         assertEquals(60.0, Fixtures.number(Files.readString(m.resolve("run.json")), "\"n_train\": "), 0.0);
         assertEquals("svm-sgd", options.get("--method"));
         assertEquals(64.0, options.get("--batch"), "a default is recorded as resolved");
+        assertEquals("batch", options.get("--km-decay"), "values as the command line spells them");
     }
 
     @Test
