@@ -162,7 +162,7 @@ class GramCommandTest {
     @Test
     void unknownBackend() {
         Path out = dir.resolve("K.npy");
-        Cli.assertBadInput(out, "unknown backend", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
+        Cli.assertBadInput(out, "--backend': expected one of auto, java, openblas, found 'tpu'", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
                 "--backend", "tpu", "--out", out.toString());
     }
 

@@ -1,12 +1,15 @@
 package dev.tangent.experiment;
 
 import dev.tangent.compute.Backend;
+import dev.tangent.io.RunDirectory;
 import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 
@@ -74,6 +77,31 @@ public final class BenchWorkflow {
             Arrays.sort(ts);
             return new Result(n, d, spec, dtype, backend.name(), threads, new Timing(tg), new Timing(ts));
         }
+    }
+
+    /** Writes run.json with the machine description and the timings into the output directory. */
+    public static void write(Result r, String machine, Output out, Context c) {
+        RunDirectory.Plan plan = Runs.check(out, "bench gram", false);
+        try (RunDirectory dir = Runs.open(plan, c)) {
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("command", "bench gram");
+            run.put("machine", machine);
+            run.put("n", r.n());
+            run.put("d", r.d());
+            run.put("kernel", r.spec().toString());
+            run.put("dtype", r.dtype().toString());
+            run.put("backend", r.backend());
+            run.put("threads", r.threads());
+            run.put("gram_seconds", r.gram().seconds());
+            run.put("syrk_seconds", r.syrk().seconds());
+            run.put("ratio", r.ratio());
+            Runs.finish(dir, run, c);
+        }
+    }
+
+    /** Fails before any timing when the output directory cannot take the run (see {@link Runs#check}). */
+    public static void checkOutput(Output out) {
+        Runs.check(out, "bench gram", false);
     }
 
     /**
