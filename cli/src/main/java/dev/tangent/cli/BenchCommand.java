@@ -2,6 +2,7 @@ package dev.tangent.cli;
 
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.experiment.BenchWorkflow;
 import dev.tangent.experiment.DataWorkflow;
 import dev.tangent.ffi.NativeLibraries;
@@ -73,12 +74,12 @@ final class BenchCommand implements Runnable {
             }
             PrintWriter o = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            Backends.Selection sel = compute.select(err, "bench", false);
+            KernelProviders.Selection sel = compute.select(err, "bench", false);
             KernelSpec ks = KernelSpec.ntk(depth);
             BenchWorkflow.Result r;
             try (ProgressBar bar = new ProgressBar(err, "bench", true)) {
                 long total = 2L * (warmup + reps);
-                r = BenchWorkflow.gram(sel.backend(), compute.threads, n, d, ks, dtype, warmup, reps, 42, done -> bar.update(done, total, "runs"));
+                r = BenchWorkflow.gram(sel.provider(), n, d, ks, dtype, warmup, reps, 42, done -> bar.update(done, total, "runs"));
             }
             NativeLibraries.OpenBlas ob = NativeLibraries.openblas();
             NativeLibraries.Cpu cpu = NativeLibraries.Cpu.read();

@@ -86,7 +86,7 @@ final class BoundCommand implements Runnable {
         try (ProgressBar bar = new ProgressBar(err, "bound", true)) {
             BoundWorkflow.Result r = BoundWorkflow.run(new BoundWorkflow.Request(data.source(train, trainLabels, "--train"),
                     test == null ? null : data.source(test, testLabels, "--test"), trainSel, data.selection(), data.normalize,
-                    width, lr, epochs, lambda, delta, seed, g, sel.backend(), compute.threads, out, e -> bar.update(e, epochs, "epochs")));
+                    width, lr, epochs, lambda, delta, seed, g, sel.provider().backend(), compute.threads, out, e -> bar.update(e, epochs, "epochs")));
             bar.close();
             int last = r.time().length - 1;
             PrintWriter o = spec.commandLine().getOut();

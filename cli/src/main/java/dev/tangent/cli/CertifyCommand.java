@@ -1,7 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.experiment.CertifyWorkflow;
 import dev.tangent.network.NetworkModel;
 import dev.tangent.verify.BinarySearch;
@@ -126,12 +126,12 @@ final class CertifyCommand implements Runnable {
         }
         CertifyWorkflow.Method m = CertifyWorkflow.Method.parse(method);
         PrintWriter err = spec.commandLine().getErr();
-        Backends.Selection sel = compute.select(err, "certify", parent.verbose);
+        KernelProviders.Selection sel = compute.select(err, "certify", parent.verbose);
         try (ProgressBar bar = new ProgressBar(err, "certify", true)) {
             CertifyWorkflow.Result r = CertifyWorkflow.run(new CertifyWorkflow.Request(model, data.source(test, testLabels, "--test"),
                     data.selection(), data.normalize, onlyCorrect, sample, seed, m, IntervalKernel.NanMode.parse(nanMode),
                     NetworkCertifier.Center.parse(ibpCenter), searchConfig(), new Pgd.Config(pgdSteps, hi, 1e-3), attack,
-                    refRadius == null ? Double.NaN : refRadius, sel.backend(), compute.threads, out, (d, t) -> bar.update(d, t, "points")));
+                    refRadius == null ? Double.NaN : refRadius, sel.provider(), out, (d, t) -> bar.update(d, t, "points")));
             bar.close();
             PrintWriter o = spec.commandLine().getOut();
             if (!r.method().equals("pgd")) {

@@ -105,17 +105,9 @@ final class DataCommand implements Runnable {
         @Option(names = "--against-labels", paramLabel = "Y.npy", description = "Targets for a .npy --against.")
         Path againstLabels;
 
-        @Option(names = "--depth", defaultValue = "1", paramLabel = "L", description = "libsvm-kernel: hidden ReLU layers (default: ${DEFAULT-VALUE}).")
-        int depth;
-
-        @Option(names = "--kind", defaultValue = "ntk", converter = Converters.Kind.class, description = "libsvm-kernel: ntk or nngp (default: ${DEFAULT-VALUE}).")
-        dev.tangent.kernel.KernelSpec.Kind kind;
-
-        @Option(names = "--weight-std", defaultValue = "1", description = "libsvm-kernel: sigma_w (default: ${DEFAULT-VALUE}).")
-        double weightStd;
-
-        @Option(names = "--bias-std", defaultValue = "0", description = "libsvm-kernel: sigma_b (default: ${DEFAULT-VALUE}).")
-        double biasStd;
+        /** libsvm-kernel: the kernel (default: the depth-1 NTK). */
+        @Mixin
+        KernelOptions kernel = new KernelOptions();
 
         @Mixin
         BackendOptions compute = new BackendOptions();
@@ -138,10 +130,10 @@ final class DataCommand implements Runnable {
                     case "npy" -> DataWorkflow.exportNpy(ds, out);
                     case "libsvm" -> DataWorkflow.exportLibsvm(ds, out);
                     default -> {
-                        var ks = new dev.tangent.kernel.KernelSpec(kind, depth, weightStd, biasStd);
+                        var ks = kernel.spec(1);
                         var sel = compute.select(spec.commandLine().getErr(), "data export", false);
                         try (Dataset ag = against == null ? null : data.load(against, againstLabels, DType.F64, "--against")) {
-                            DataWorkflow.exportKernel(ds, ag, ks, sel.backend(), compute.threads, out);
+                            DataWorkflow.exportKernel(ds, ag, ks, sel.provider(), out);
                         }
                     }
                 }
@@ -185,7 +177,7 @@ final class DataCommand implements Runnable {
             }
             var sel = compute.select(spec.commandLine().getErr(), "data prep", false);
             var r = dev.tangent.experiment.PrepWorkflow.run(new dev.tangent.experiment.PrepWorkflow.Request(
-                    dev.tangent.experiment.PrepWorkflow.parseKind(dataset), noiseIndex, n, nTest, out, sel.backend()));
+                    dev.tangent.experiment.PrepWorkflow.parseKind(dataset), noiseIndex, n, nTest, out, sel.provider().backend()));
             spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d train, %d test, d = %d, %s -> %s%n", dataset, r.n(), r.nTest(), r.d(),
                     r.parameters(), out);
         }

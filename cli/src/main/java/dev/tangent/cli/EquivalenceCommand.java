@@ -1,7 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.data.DataSource;
 import dev.tangent.experiment.EquivalenceWorkflow;
 import dev.tangent.machine.Loss;
@@ -173,13 +173,13 @@ final class EquivalenceCommand implements Runnable {
             default -> throw new TangentException("--km-decay " + kmDecay + ": expected batch or all");
         };
         PrintWriter err = spec.commandLine().getErr();
-        Backends.Selection sel = compute.select(err, "equivalence", parent.verbose);
+        KernelProviders.Selection sel = compute.select(err, "equivalence", parent.verbose);
         DataSource trs = data.source(train, trainLabels, "--train");
         DataSource tes = data.source(test, testLabels, "--test");
         try (ProgressBar bar = new ProgressBar(err, "equivalence", true)) {
             EquivalenceWorkflow.Result r = EquivalenceWorkflow.run(new EquivalenceWorkflow.Request(trs, tes, data.selection(), data.normalize,
                     depth, widths, l, lambda, lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs, seed, reg, dec, nnDtype, trackTrain, trackTest,
-                    sel.backend(), compute.threads, out, (s, total) -> bar.update(s, total, "network steps"), checkpointEvery, resume, -1));
+                    sel.provider(), out, (s, total) -> bar.update(s, total, "network steps"), checkpointEvery, resume, -1));
             bar.close();
             PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "n_train %d, n_test %d, %d evaluations; kernel machine final test accuracy %.2f%%%n", r.nTrain(), r.nTest(),

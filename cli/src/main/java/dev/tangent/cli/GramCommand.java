@@ -1,10 +1,9 @@
 package dev.tangent.cli;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.data.DataSource;
 import dev.tangent.experiment.GramWorkflow;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.MemoryBudget;
@@ -20,8 +19,8 @@ import java.util.Locale;
 
 /** {@code tangent gram}: the analytic NTK/NNGP Gram matrix of one or two datasets, written as a C-order .npy. */
 @Command(name = "gram", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Compute K[i][j] = kernel(x_i, x2_j) for the ReLU network Dense, (ReLU, Dense) x depth in NTK",
-                "parameterisation (neural-tangents' stax conventions, spec section 3.2); x2 = x when --x2 is absent.",
+        description = {"Compute K[i][j] = kernel(x_i, x2_j) for a --kernel spec, or for the ReLU network Dense, (ReLU, Dense) x depth",
+                "in NTK parameterisation (neural-tangents' stax conventions, spec section 3.2); x2 = x when --x2 is absent.",
                 "Chunks of X*X2^T come from the backend's GEMM; each tile of a chunk runs through the kernel map while hot in cache;",
                 "for K(X, X) only the upper triangle is computed and mirrored (exactly symmetric)."},
         footer = {"", "Data specs: fashion-mnist:train|test (Debian package dataset-fashion-mnist), mnist:DIR:train|test,",
@@ -40,22 +39,11 @@ final class GramCommand implements Runnable {
     @Option(names = "--x2", paramLabel = "SPEC", description = "Column points (default: the same as --x, symmetric path).")
     String x2;
 
-    @Option(names = "--depth", required = true, paramLabel = "L",
-            description = "Hidden ReLU layers (paper A's hidden_layer + 1; 1 = the two-layer network).")
-    int depth;
-
-    @Option(names = "--weight-std", paramLabel = "SW", defaultValue = "1", description = "Weight std sigma_w (default: ${DEFAULT-VALUE}).")
-    double weightStd;
-
-    @Option(names = "--bias-std", paramLabel = "SB", defaultValue = "0", description = "Bias std sigma_b (default: ${DEFAULT-VALUE}, bias-free).")
-    double biasStd;
-
-    @Option(names = "--kind", paramLabel = "ntk|nngp", defaultValue = "ntk", converter = Converters.Kind.class,
-            description = "ntk (tangent kernel) or nngp (output covariance) (default: ${DEFAULT-VALUE}).")
-    KernelSpec.Kind kind;
+    @picocli.CommandLine.Mixin
+    KernelOptions kernel = new KernelOptions();
 
     @Option(names = "--dtype", paramLabel = "f64|f32", defaultValue = "f64", converter = Converters.Type.class,
-            description = "Element type of the GEMM and of the output (default: ${DEFAULT-VALUE}; the layer recursion of --bias-std > 0 runs in f64).")
+            description = "Element type of the GEMM and of the output (default: ${DEFAULT-VALUE}; layer-by-layer maps, e.g. with --bias-std > 0, run in f64).")
     DType dtype;
 
     @picocli.CommandLine.Mixin
@@ -75,16 +63,16 @@ final class GramCommand implements Runnable {
         if (tile < 8) {
             throw new TangentException("--tile must be >= 8, found " + tile);
         }
-        KernelSpec kspec = new KernelSpec(kind, depth, weightStd, biasStd);
+        KernelSpec kspec = kernel.spec(null);
         DataSource xs = data.source(x, null, "--x");
         DataSource x2s = x2 == null ? null : data.source(x2, null, "--x2");
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Backends.Selection sel = compute.select(err, "gram", parent.verbose);
+        KernelProviders.Selection sel = compute.select(err, "gram", parent.verbose, tile);
         int expected = data.limit > 0 ? data.limit : 0;
         try (ProgressBar bar = new ProgressBar(err, "gram", expected == 0 || expected >= 2000)) {
             GramWorkflow.Result r = GramWorkflow.run(new GramWorkflow.Request(xs, x2s, data.selection(), data.normalize, kspec, dtype,
-                    sel.backend(), compute.threads, tile, out, (done, total) -> bar.update(done, total, "chunks")));
+                    sel.provider(), out, (done, total) -> bar.update(done, total, "chunks")));
             bar.close();
             long bytes = (long) r.rows() * r.cols() * dtype.bytes();
             o.printf(Locale.ROOT, "%s: %d x %d %s of %s%s, d = %d%n", out, r.rows(), r.cols(), kspec, r.xDescription(),

@@ -1,6 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.ffi.NativeLibraries;
 import dev.tangent.memory.MemoryBudget;
 import picocli.CommandLine.Command;
@@ -45,8 +46,8 @@ final class InfoCommand implements Runnable {
         out.printf(Locale.ROOT, "%-10s %s%n", "LAPACKE", lp.loaded() ? lp.path() : "unavailable: " + lp.detail()
                 + " (Cholesky falls back to the Java backend)");
         out.printf(Locale.ROOT, "%-10s %s%n", "GPU", "not used: the CUDA backend is not part of this build yet");
-        Backends.Selection sel = Backends.select("auto", threads);
-        out.printf(Locale.ROOT, "%-10s auto -> %s with %d threads: %s%n", "Backend", sel.backend().name(), threads, sel.reason());
+        KernelProviders.Selection sel = KernelProviders.select("auto", threads);
+        out.printf(Locale.ROOT, "%-10s auto -> %s with %d threads: %s%n", "Backend", sel.provider().name(), threads, sel.reason());
         out.printf(Locale.ROOT, "%-10s %s total, %s available%n", "Memory", MemoryBudget.human(MemoryBudget.totalBytes()),
                 MemoryBudget.human(MemoryBudget.availableBytes()));
     }

@@ -1,6 +1,6 @@
 package dev.tangent.cli;
 
-import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.data.Dataset;
 import dev.tangent.experiment.PredictWorkflow;
 import dev.tangent.memory.DType;
@@ -41,9 +41,9 @@ final class PredictCommand implements Runnable {
 
     @Override
     public void run() {
-        Backends.Selection sel = compute.select(spec.commandLine().getErr(), "predict", false);
+        KernelProviders.Selection sel = compute.select(spec.commandLine().getErr(), "predict", false);
         try (Dataset ds = data.load(test, testLabels, DType.F64, "--test")) {
-            PredictWorkflow.Result r = PredictWorkflow.run(model, ds, sel.backend(), compute.threads, out);
+            PredictWorkflow.Result r = PredictWorkflow.run(model, ds, sel.provider(), out);
             spec.commandLine().getOut().printf(Locale.ROOT, "%d scores written to %s%s (%.2f s)%n", r.n(), out.resolve("scores.npy"),
                     Double.isNaN(r.accuracy()) ? "" : String.format(Locale.ROOT, "; accuracy %.2f%%", 100 * r.accuracy()), r.seconds());
         }

@@ -1,7 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.data.DataSource;
 import dev.tangent.experiment.TrainWorkflow;
 import dev.tangent.kernel.KernelSpec;
@@ -52,18 +52,8 @@ final class TrainCommand implements Runnable {
     @Option(names = "--test-labels", paramLabel = "Y.npy", description = "Targets for a .npy --test.")
     Path testLabels;
 
-    @Option(names = "--depth", required = true, paramLabel = "L", description = "Hidden ReLU layers of the NTK (1 = two-layer network).")
-    int depth;
-
-    @Option(names = "--kind", paramLabel = "ntk|nngp", defaultValue = "ntk", converter = Converters.Kind.class,
-            description = "Kernel (default: ${DEFAULT-VALUE}).")
-    KernelSpec.Kind kind;
-
-    @Option(names = "--weight-std", defaultValue = "1", paramLabel = "SW", description = "sigma_w (default: ${DEFAULT-VALUE}).")
-    double weightStd;
-
-    @Option(names = "--bias-std", defaultValue = "0", paramLabel = "SB", description = "sigma_b (default: ${DEFAULT-VALUE}).")
-    double biasStd;
+    @picocli.CommandLine.Mixin
+    KernelOptions kernel = new KernelOptions();
 
     @Option(names = {"--lambda", "--lambdas"}, split = ",", paramLabel = "LAMBDA",
             description = "Regularisation lambda; a list for krr (default: 0.001, paper A).")
@@ -130,14 +120,14 @@ final class TrainCommand implements Runnable {
         if (batch < 0) {
             throw new TangentException("--batch must be >= 0, found " + batch);
         }
-        KernelSpec ks = new KernelSpec(kind, depth, weightStd, biasStd);
+        KernelSpec ks = kernel.spec(null);
         PrintWriter err = spec.commandLine().getErr();
-        Backends.Selection sel = compute.select(err, "train", parent.verbose);
+        KernelProviders.Selection sel = compute.select(err, "train", parent.verbose);
         try (ProgressBar bar = new ProgressBar(err, "train", m != TrainWorkflow.Method.KRR && !m.toString().endsWith("smo"))) {
             TrainWorkflow.Result r = TrainWorkflow.run(new TrainWorkflow.Request(data.source(train, trainLabels, "--train"),
                     test == null ? null : data.source(test, testLabels, "--test"),
                     data.selection(), data.normalize, ks, m, lambdas, jitter, lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs,
-                    seed, !naturalOrder, dec, epsilon, c == null ? Double.NaN : c, tol, sel.backend(), compute.threads, out, (s, t) -> bar.update(s, t, "steps")));
+                    seed, !naturalOrder, dec, epsilon, c == null ? Double.NaN : c, tol, sel.provider(), out, (s, t) -> bar.update(s, t, "steps")));
             bar.close();
             PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "%s on %d training points (%s), Gram %.2f s, fit %.2f s%n", m, r.nTrain(), ks, r.gramSeconds(), r.fitSeconds());

@@ -66,7 +66,7 @@ class GramCommandTest {
         assertTrue(o.out().contains("23 x 5"), o.out());
         try (Matrix k = Npy.readMatrix(out, DType.F64, ""); Matrix a = Npy.readMatrix(x, DType.F64, "");
              Matrix b = Npy.readMatrix(x2, DType.F64, "")) {
-            KernelSpec spec = new KernelSpec(KernelSpec.Kind.NTK, 3, 1.0, 0.2);
+            KernelSpec spec = KernelSpec.fc(KernelSpec.Kind.NTK, 3, 1.0, 0.2);
             for (int i = 0; i < 23; i++) {
                 for (int j = 0; j < 5; j++) {
                     double ref = NtkRecursion.pair(spec, a.row(i), b.row(j)).ntk();

@@ -1,7 +1,6 @@
 package dev.tangent.experiment;
 
-import dev.tangent.compute.Backend;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -12,7 +11,7 @@ import java.util.function.LongConsumer;
 
 /**
  * {@code tangent bench gram}: the fused Gram K(X, X) against the bare syrk of the same X on the same backend, timed in
- * one process after warm-up, alternating the two so that machine noise hits both alike. For quick checks on a user's
+ * one process after warm-up (the Gram through the provider into a reused buffer), alternating the two so that machine noise hits both alike. For quick checks on a user's
  * machine; the reference figures come from the JMH benchmarks in bench/.
  */
 public final class BenchWorkflow {
@@ -44,7 +43,7 @@ public final class BenchWorkflow {
     /**
      * @param progress receives the number of finished timed runs (of 2·(warmup + reps))
      */
-    public static Result gram(Backend backend, int threads, int n, int d, KernelSpec spec, DType dtype, int warmup, int reps,
+    public static Result gram(KernelProvider provider, int n, int d, KernelSpec spec, DType dtype, int warmup, int reps,
                               long seed, LongConsumer progress) {
         SplittableRandom r = new SplittableRandom(seed);
         try (Matrix x = Matrix.allocate(n, d, dtype); Matrix out = Matrix.allocate(n, n, dtype)) {
@@ -53,15 +52,14 @@ public final class BenchWorkflow {
                     x.set(i, j, r.nextDouble());
                 }
             }
-            GramBuilder gb = new GramBuilder(backend, threads);
             double[] tg = new double[reps];
             double[] ts = new double[reps];
             long done = 0;
             for (int k = 0; k < warmup + reps; k++) {
                 long t0 = System.nanoTime();
-                gb.build(spec, x, null, out);
+                provider.gramInto(spec, x, null, out, KernelProvider.Progress.NONE);
                 long t1 = System.nanoTime();
-                backend.syrk(1.0, x, 0.0, out);
+                provider.backend().syrk(1.0, x, 0.0, out);
                 long t2 = System.nanoTime();
                 settle();
                 if (k >= warmup) {
@@ -72,7 +70,7 @@ public final class BenchWorkflow {
             }
             Arrays.sort(tg);
             Arrays.sort(ts);
-            return new Result(n, d, spec, dtype, backend.name(), threads, new Timing(tg), new Timing(ts));
+            return new Result(n, d, spec, dtype, provider.name(), provider.threads(), new Timing(tg), new Timing(ts));
         }
     }
 

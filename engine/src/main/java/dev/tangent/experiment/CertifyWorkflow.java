@@ -2,6 +2,7 @@ package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.compute.Parallel;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
@@ -70,8 +71,16 @@ public final class CertifyWorkflow {
      */
     public record Request(Path model, DataSource test, Selection selection, Normalization norm, boolean onlyCorrect, int sample,
                          long seed, Method method, IntervalKernel.NanMode nanMode, NetworkCertifier.Center center,
-                         BinarySearch.Config search, Pgd.Config pgd, boolean attack, double refRadius, Backend backend, int threads,
+                         BinarySearch.Config search, Pgd.Config pgd, boolean attack, double refRadius, KernelProvider provider,
                          Path out, KernelCertifier.Progress progress) {
+        /** The provider's dense algebra, for the networks. */
+        public Backend backend() {
+            return provider.backend();
+        }
+
+        public int threads() {
+            return provider.threads();
+        }
     }
 
     /** Summary over the points with a radius (certified, tolerance, exhausted or none; not skipped or uncertifiable). */
@@ -168,7 +177,7 @@ public final class CertifyWorkflow {
                         model.put("n_train", km.xTrain().rows());
                         model.put("support_vectors", kc.supportVectors());
                         markdownLabel = kmLabel(km);
-                        pts = kc.certify(r.backend(), r.threads(), x, labels, r.onlyCorrect(), method == Method.PGD ? null : search,
+                        pts = kc.certify(r.provider(), r.threads(), x, labels, r.onlyCorrect(), method == Method.PGD ? null : search,
                                 method == Method.PGD ? null : r.progress());
                         if (method == Method.PGD || r.attack()) {
                             attack = attackAll(r, pts, x, () -> kernelModel(r, km));

@@ -2,10 +2,9 @@ package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
 import dev.tangent.data.Dataset;
-import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.io.Libsvm;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.Matrix;
 import dev.tangent.report.Json;
@@ -107,7 +106,7 @@ public final class DataWorkflow {
      * file is what {@code svm-train -t 4} (against = null) or {@code svm-predict} (a test set against the training set)
      * reads.
      */
-    public static void exportKernel(Dataset ds, Dataset against, KernelSpec spec, Backend backend, int threads, Path outDir) {
+    public static void exportKernel(Dataset ds, Dataset against, KernelSpec spec, KernelProvider provider, Path outDir) {
         requireDirectory(outDir);
         if (ds.y() == null) {
             throw new TangentException("--format libsvm-kernel needs targets: " + ds.description() + " has none");
@@ -115,7 +114,8 @@ public final class DataWorkflow {
         if (against != null && against.dim() != ds.dim()) {
             throw new TangentException("--against has " + against.dim() + " features, the data has " + ds.dim());
         }
-        try (Matrix k = new GramBuilder(backend, threads).build(spec, ds.x(), against == null ? null : against.x())) {
+        try (Matrix k = Matrix.allocate(ds.size(), against == null ? ds.size() : against.size(), ds.x().dtype())) {
+            provider.gramInto(spec, ds.x(), against == null ? null : against.x(), k, KernelProvider.Progress.NONE);
             Libsvm.writePrecomputed(outDir.resolve("kernel.libsvm"), k, ds.y());
         }
         writeRun(ds, outDir, "libsvm-kernel", java.util.List.of("kernel.libsvm"),

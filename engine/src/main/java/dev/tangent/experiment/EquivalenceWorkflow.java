@@ -2,13 +2,14 @@ package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
 import dev.tangent.data.Normalization;
 import dev.tangent.data.Selection;
 import dev.tangent.data.rng.NumpyRandom;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.BatchStream;
 import dev.tangent.machine.KernelMachine;
@@ -53,15 +54,23 @@ public final class EquivalenceWorkflow {
     public record Request(DataSource train, DataSource test, Selection selection, Normalization norm, int depth, List<Integer> widths,
                           Loss loss, double lambda, double lr, int batch, int epochs, long seed, NetworkTrainer.Regularizer reg,
                           SubgradientSolver.Decay decay, DType networkDtype, int[] trackedTrain, int[] trackedTest,
-                          Backend backend, int threads, Path out, SubgradientSolver.Progress progress, int checkpointEvery, boolean resume,
+                          KernelProvider provider, Path out, SubgradientSolver.Progress progress, int checkpointEvery, boolean resume,
                           long stopAfterSteps) {
         /** Without checkpoints. */
         public Request(DataSource train, DataSource test, Selection selection, Normalization norm, int depth, List<Integer> widths,
                        Loss loss, double lambda, double lr, int batch, int epochs, long seed, NetworkTrainer.Regularizer reg,
                        SubgradientSolver.Decay decay, DType networkDtype, int[] trackedTrain, int[] trackedTest,
-                       Backend backend, int threads, Path out, SubgradientSolver.Progress progress) {
+                       KernelProvider provider, Path out, SubgradientSolver.Progress progress) {
             this(train, test, selection, norm, depth, widths, loss, lambda, lr, batch, epochs, seed, reg, decay, networkDtype,
-                    trackedTrain, trackedTest, backend, threads, out, progress, 0, false, -1);
+                    trackedTrain, trackedTest, provider, out, progress, 0, false, -1);
+        }
+        /** The provider's dense algebra, for the networks. */
+        public Backend backend() {
+            return provider.backend();
+        }
+
+        public int threads() {
+            return provider.threads();
         }
     }
 
@@ -88,9 +97,9 @@ public final class EquivalenceWorkflow {
             KernelSpec spec = KernelSpec.ntk(r.depth());
             int evaluations = r.epochs();
             SubgradientSolver.Result km;
-            GramBuilder gb = new GramBuilder(r.backend(), r.threads());
-            try (Matrix k = gb.build(spec, train.x()); Matrix kt = gb.build(spec, test.x(), train.x())) {
-                km = SubgradientSolver.train(r.backend(), k, train.y(), kt, test.y(), trTrack, teTrack,
+            try (KernelMatrix k = r.provider().gram(spec, train.x(), null);
+                 KernelMatrix kt = r.provider().gram(spec, test.x(), train.x())) {
+                km = SubgradientSolver.train(k, train.y(), kt, test.y(), trTrack, teTrack,
                         new SubgradientSolver.Config(r.loss(), r.lambda(), r.lr(), r.batch(), r.epochs(), r.seed(), true, r.decay(),
                                 evaluations), null);
             }

@@ -1,14 +1,12 @@
 package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
 import dev.tangent.data.Normalization;
 import dev.tangent.data.Selection;
 import dev.tangent.io.AtomicFile;
-import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 
@@ -27,11 +25,10 @@ public final class GramWorkflow {
      * @param x2        the column points, or null for K(X, X)
      * @param selection which samples of each source (class pair, first N)
      * @param norm      input normalisation, or null for each source's default (unit for images, none for arrays)
-     * @param tile      tile edge of the builder
-     * @param progress  receives finished tiles
+     * @param progress  receives finished work items
      */
     public record Request(DataSource x, DataSource x2, Selection selection, Normalization norm, KernelSpec spec, DType dtype,
-                          Backend backend, int threads, int tile, Path out, GramBuilder.Progress progress) {
+                          KernelProvider provider, Path out, KernelProvider.Progress progress) {
     }
 
     /**
@@ -67,16 +64,12 @@ public final class GramWorkflow {
             }
             long t1 = System.nanoTime();
             int cols = x2 == null ? x.size() : x2.size();
-            try (Npy.MappedOutput out = Npy.createMapped(r.out(), x.size(), cols, r.dtype())) {
-                GramBuilder gb = new GramBuilder(r.backend(), r.threads(), r.tile(), r.progress());
-                gb.build(r.spec(), x.x(), x2 == null ? null : x2.x(), out.matrix());
-                long t2 = System.nanoTime();
-                out.commit();
-                double d = x.dim();
-                double flops = x2 == null ? (double) x.size() * (x.size() + 1) * d : 2.0 * x.size() * cols * d;
-                return new Result(x.size(), cols, x.dim(), x.description(), x2 == null ? null : x2.description(),
-                        (t1 - t0) / 1e9, (t2 - t1) / 1e9, flops, r.backend().name());
-            }
+            r.provider().writeGram(r.spec(), x.x(), x2 == null ? null : x2.x(), r.dtype(), r.out(), r.progress());
+            long t2 = System.nanoTime();
+            double d = x.dim();
+            double flops = x2 == null ? (double) x.size() * (x.size() + 1) * d : 2.0 * x.size() * cols * d;
+            return new Result(x.size(), cols, x.dim(), x.description(), x2 == null ? null : x2.description(),
+                    (t1 - t0) / 1e9, (t2 - t1) / 1e9, flops, r.provider().name());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tangent.experiment;
 
-import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.data.Dataset;
 import dev.tangent.io.Npy;
 import dev.tangent.machine.KernelMachine;
@@ -19,11 +20,11 @@ public final class PredictWorkflow {
     public record Result(int n, double accuracy, double seconds) {
     }
 
-    public static Result run(Path modelDir, Dataset test, Backend backend, int threads, Path out) {
+    public static Result run(Path modelDir, Dataset test, KernelProvider provider, Path out) {
         DataWorkflow.requireDirectory(out);
         long t0 = System.nanoTime();
         try (KernelMachine km = KernelMachine.load(modelDir)) {
-            double[] g = km.scores(backend, threads, test.x());
+            double[] g = km.scores(provider, test.x());
             double acc = Double.NaN;
             if (test.y() != null) {
                 int ok = 0;

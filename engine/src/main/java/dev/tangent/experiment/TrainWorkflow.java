@@ -1,13 +1,13 @@
 package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
 import dev.tangent.data.Normalization;
 import dev.tangent.data.Selection;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.KernelMachine;
 import dev.tangent.machine.Loss;
@@ -74,7 +74,7 @@ public final class TrainWorkflow {
     public record Request(DataSource train, DataSource test, Selection selection,
                           Normalization norm, KernelSpec spec, Method method, List<Double> lambdas, double jitter,
                           double lr, int batch, int epochs, long seed, boolean shuffle, SubgradientSolver.Decay decay,
-                          double epsilon, double c, double tol, Backend backend, int threads, Path out, SubgradientSolver.Progress progress) {
+                          double epsilon, double c, double tol, KernelProvider provider, Path out, SubgradientSolver.Progress progress) {
     }
 
     /** One fitted model's metrics. */
@@ -113,9 +113,9 @@ public final class TrainWorkflow {
                 throw new TangentException("--test " + test.description() + ": no targets (pass --test-labels for a .npy)");
             }
             long t0 = System.nanoTime();
-            GramBuilder gb = new GramBuilder(r.backend(), r.threads());
-            try (Matrix k = gb.build(r.spec(), train.x());
-                 Matrix kt = test == null ? null : gb.build(r.spec(), test.x(), train.x())) {
+            KernelProvider provider = r.provider();
+            try (KernelMatrix k = provider.gram(r.spec(), train.x(), null);
+                 KernelMatrix kt = test == null ? null : provider.gram(r.spec(), test.x(), train.x())) {
                 long t1 = System.nanoTime();
                 List<Fit> fits = new ArrayList<>();
                 Map<String, Object> traces = new LinkedHashMap<>();
@@ -125,7 +125,7 @@ public final class TrainWorkflow {
                     double b = 0;
                     double c = Double.NaN;
                     if (r.method() == Method.KRR) {
-                        alpha = RidgeSolver.cholesky(r.backend(), k, train.y(), lambda, r.jitter());
+                        alpha = RidgeSolver.cholesky(provider, k, train.y(), lambda, r.jitter());
                     } else if (r.method() == Method.SVM_SMO || r.method() == Method.SVR_SMO) {
                         c = Double.isNaN(r.c()) ? 1 / (lambda * train.size()) : r.c();
                         if (!(c > 0) || Double.isInfinite(c)) {
@@ -143,15 +143,15 @@ public final class TrainWorkflow {
                             throw new TangentException("SMO did not converge within LIBSVM's iteration cap; loosen --tol or change C");
                         }
                     } else {
-                        SubgradientSolver.Result res = SubgradientSolver.train(r.backend(), k, train.y(), kt,
+                        SubgradientSolver.Result res = SubgradientSolver.train(k, train.y(), kt,
                                 test == null ? null : test.y(), null, null,
                                 new SubgradientSolver.Config(loss, lambda, r.lr(), r.batch(), r.epochs(), r.seed(), r.shuffle(),
                                         r.decay(), Math.max(2, r.epochs())), r.progress());
                         alpha = res.alpha();
                         writeTrace(dir, res.trace());
                     }
-                    double[] g = plus(multiply(r.backend(), k, alpha), b);
-                    double[] gt = kt == null ? null : plus(multiply(r.backend(), kt, alpha), b);
+                    double[] g = plus(multiply(k, alpha), b);
+                    double[] gt = kt == null ? null : plus(multiply(kt, alpha), b);
                     Map<String, Object> meta = new LinkedHashMap<>();
                     meta.put("train", train.description());
                     meta.put("normalize", r.norm() == null ? "default" : r.norm().toString());
@@ -199,18 +199,10 @@ public final class TrainWorkflow {
         return g;
     }
 
-    static double[] multiply(Backend backend, Matrix k, double[] alpha) {
-        try (Matrix a = Matrix.allocate(alpha.length, 1, DType.F64); Matrix g = Matrix.allocate(k.rows(), 1, DType.F64)) {
-            for (int i = 0; i < alpha.length; i++) {
-                a.set(i, 0, alpha[i]);
-            }
-            backend.gemm(false, false, 1.0, k, a, 0.0, g);
-            double[] out = new double[k.rows()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = g.get(i, 0);
-            }
-            return out;
-        }
+    static double[] multiply(KernelMatrix k, double[] alpha) {
+        double[] out = new double[k.rows()];
+        k.multiply(alpha, out);
+        return out;
     }
 
     private static void writeTrace(Path dir, SubgradientSolver.Trace t) {
@@ -249,8 +241,8 @@ public final class TrainWorkflow {
             run.put("shuffle", r.shuffle());
             run.put("decay", r.decay().toString().toLowerCase(Locale.ROOT));
         }
-        run.put("backend", r.backend().name());
-        run.put("threads", r.threads());
+        run.put("backend", r.provider().name());
+        run.put("threads", r.provider().threads());
         run.put("gram_seconds", res.gramSeconds());
         run.put("fit_seconds", res.fitSeconds());
         List<Object> fits = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.tangent.experiment;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.TangentException;
 import dev.tangent.TestData;
 import dev.tangent.compute.Backends;
@@ -33,7 +34,7 @@ class EquivalenceResumeTest {
         DataSource te = DataSource.parse(dir.resolve("xte.npy").toString(), dir.resolve("yte.npy"), "--test");
         return new EquivalenceWorkflow.Request(tr, te, Selection.ALL, Normalization.NONE, 1, List.of(50, 120), new Loss.Hinge(), 0.001,
                 0.5, 16, 4, 6, NetworkTrainer.Regularizer.REFERENCE, SubgradientSolver.Decay.BATCH, DType.F64, new int[] {0, 3},
-                new int[] {1, 2}, Backends.select("auto", 1).backend(), 1, out, null, 1, resume, stopAfter);
+                new int[] {1, 2}, Providers.auto(1), out, null, 1, resume, stopAfter);
     }
 
     @Test

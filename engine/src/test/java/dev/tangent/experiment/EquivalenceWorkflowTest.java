@@ -1,5 +1,6 @@
 package dev.tangent.experiment;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.MnistSplits;
 import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
@@ -47,7 +48,7 @@ class EquivalenceWorkflowTest {
         EquivalenceWorkflow.Result r = EquivalenceWorkflow.run(new EquivalenceWorkflow.Request(train, test, Selection.ALL,
                 Normalization.NONE, 1, List.of(200, 20000), new Loss.Hinge(), 0.0, 1.0, 32, 4, 6,
                 NetworkTrainer.Regularizer.REFERENCE, SubgradientSolver.Decay.BATCH, DType.F32, new int[] {0, 5, 50, 150, 299},
-                new int[] {1, 2, 3, 100, 199}, Backends.select("auto", 2).backend(), 2, out, null));
+                new int[] {1, 2, 3, 100, 199}, Providers.auto(2), out, null));
         double small = r.widths().get(0).maxGap();
         double wide = r.widths().get(1).maxGap();
         // 100x the width: the m^(-1/2) law predicts a 10x smaller gap; require at least 3x
