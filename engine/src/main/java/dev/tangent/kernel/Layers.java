@@ -17,6 +17,7 @@ public final class Layers {
             "relu", ABRelu::relu,
             "abrelu", ABRelu::of,
             "leaky_relu", ABRelu::leaky,
+            "erf", Erf::of,
             "poly", Poly::of));
 
     /** The names accepted in a spec string, sorted. */
