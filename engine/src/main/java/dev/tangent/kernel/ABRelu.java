@@ -117,16 +117,20 @@ public record ABRelu(double a, double b) implements Activation {
     }
 
     /**
-     * For a, b ≥ 0 (φ non-decreasing): nngp is non-decreasing in c (its derivative is dotKernel ≥ 0) and in q and q′
-     * (A·s/(2q) ≥ 0), so its bounds are its values at the lowest and highest corner; dotKernel depends on the cosine
-     * ρ = c/√(q q′) alone and decreases with θ = arccos ρ, so its bounds come from the extreme cosines over the box.
+     * For a, b ≥ 0 (φ non-decreasing): over valid states nngp is non-decreasing in c (its derivative is dotKernel ≥ 0)
+     * and in q and q′ (A·s/(2q) ≥ 0). Its maximum is at the highest corner with c clamped to √(q q′) (where it is
+     * (a²+b²)/2·√(q q′), growing with q). Its minimum is at the lowest corner when that is a valid state; when
+     * cl &lt; −√(ql qpl), the smallest value over valid states is at the cosine −1 with √(q q′) = min(|cl|, √(qu qpu)),
+     * where nngp = a·b·c (0 for ReLU). dotKernel depends on the cosine ρ = c/√(q q′) alone and decreases with
+     * θ = arccos ρ, so its bounds come from the extreme cosines over the box.
      */
     @Override
     public void bounds(Cov.Box b0, double[] out) {
         if (a < 0 || b < 0) {
             throw new TangentException("interval bounds need a non-decreasing activation; " + token() + " has a negative slope");
         }
-        out[0] = clampedNngp(b0.cl, b0.ql, b0.qpl);
+        double rLo = Math.sqrt(b0.ql * b0.qpl);
+        out[0] = b0.cl >= -rLo ? clampedNngp(b0.cl, b0.ql, b0.qpl) : a * b * Math.max(b0.cl, -Math.sqrt(b0.qu * b0.qpu));
         out[1] = clampedNngp(b0.cu, b0.qu, b0.qpu);
         out[2] = kappa(Math.acos(cosLower(b0)));
         out[3] = kappa(Math.acos(cosUpper(b0)));

@@ -10,8 +10,8 @@ package dev.tangent.kernel;
  * — plus their partial derivatives (for forward-mode gradients), and the function itself with its derivative for a
  * finite network. The default {@link #step} methods compose these rules; the default interval rule evaluates the
  * expectations at the corners of the box, which is exact for functions that are monotone in each argument when the
- * others are fixed (a layer for which that is not true overrides {@link #bounds}). {@link #diagonal} must be
- * non-decreasing in q.
+ * others are fixed — on the whole box, valid covariances (|c| ≤ √(q q′)) or not, since the corners need not be valid
+ * states (a layer for which that is not true overrides {@link #bounds}). {@link #diagonal} must be non-decreasing in q.
  *
  * <p>To add a layer: one record implementing this interface, and one line in {@link Layers}.
  */
@@ -90,7 +90,7 @@ public non-sealed interface Activation extends Layer {
 
     /**
      * Bounds of the two expectations over the box: {@code out = {nngp lo, nngp hi, dotKernel lo, dotKernel hi}}. The
-     * default takes the extremes over the eight corners, with the covariance clamped to ±√(q q′) at each corner.
+     * default takes the extremes of the rules' formulas over the eight corners (see the class comment).
      */
     default void bounds(Cov.Box b, double[] out) {
         double jl = Double.POSITIVE_INFINITY, jh = Double.NEGATIVE_INFINITY;
@@ -98,8 +98,7 @@ public non-sealed interface Activation extends Layer {
         for (int corner = 0; corner < 8; corner++) {
             double q = (corner & 2) == 0 ? b.ql : b.qu;
             double qp = (corner & 4) == 0 ? b.qpl : b.qpu;
-            double r = Math.sqrt(q * qp);
-            double c = Math.max(-r, Math.min(r, (corner & 1) == 0 ? b.cl : b.cu));
+            double c = (corner & 1) == 0 ? b.cl : b.cu;
             double j = nngp(c, q, qp);
             double k = dotKernel(c, q, qp);
             jl = Math.min(jl, j);

@@ -11,7 +11,7 @@ import dev.tangent.TangentException;
  *   diagonal  = a²·(2/π)·arcsin(2b²q/(1 + 2b²q)) + c²
  * </pre>
  * nngp is monotone in each argument (corners bound it); dotKernel grows with |cov| and falls with q and q′, so its
- * bounds come from the smallest and largest |cov| of the box.
+ * bounds come from the smallest and largest |cov| of the box, the upper one floored by what valid covariances allow.
  */
 public record Erf(double a, double b, double c) implements Activation {
     static final double TWO_OVER_PI = 2 / Math.PI;
@@ -77,7 +77,11 @@ public record Erf(double a, double b, double c) implements Activation {
         double cMin = box.cl > 0 ? box.cl : box.cu < 0 ? -box.cu : 0;
         double cMax = Math.max(Math.abs(box.cl), Math.abs(box.cu));
         out[2] = dotKernel(Math.min(cMin, Math.sqrt(box.qu * box.qpu)), box.qu, box.qpu);
-        out[3] = dotKernel(Math.min(cMax, Math.sqrt(box.ql * box.qpl)), box.ql, box.qpl);
+        // the largest over valid states: D² = QQ′ − C² is at least its value at (cMax, ql, qpl) and, since |c| ≤ √(q q′),
+        // at least 1 + 2b²(q + q′) ≥ 1 + 2b²(ql + qpl)
+        double b2 = 2 * b * b;
+        double d2 = Math.max((1 + b2 * box.ql) * (1 + b2 * box.qpl) - b2 * cMax * b2 * cMax, 1 + b2 * (box.ql + box.qpl));
+        out[3] = a * a * b * b * 2 * TWO_OVER_PI / Math.sqrt(d2);
     }
 
     @Override
