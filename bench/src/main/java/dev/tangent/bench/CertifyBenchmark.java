@@ -6,7 +6,9 @@ import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
 import dev.tangent.data.Selection;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.Loss;
 import dev.tangent.machine.SubgradientSolver;
@@ -57,14 +59,14 @@ public class CertifyBenchmark {
     @Param({"200"})
     int peerPoints;
 
-    Backend backend;
+    KernelProvider provider;
     KernelCertifier certifier;
     Matrix digits;
     double[] labels;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        backend = Backends.select("auto", threads).backend();
+        provider = KernelProviders.select("auto", threads).provider();
         Selection zeroOne = Selection.of("0,1", -1);
         Matrix x;
         double[] y;
@@ -80,8 +82,8 @@ public class CertifyBenchmark {
         }
         long t0 = System.nanoTime();
         double[] alpha;
-        try (Matrix k = new GramBuilder(backend, threads).build(KernelSpec.ntk(1), x)) {
-            alpha = SubgradientSolver.train(backend, k, y, null, null, new int[0], new int[0],
+        try (KernelMatrix k = provider.gram(KernelSpec.ntk(1), x, null)) {
+            alpha = SubgradientSolver.train(k, y, null, null, new int[0], new int[0],
                     new SubgradientSolver.Config(new Loss.Hinge(), 0.001, 1, 64, 100, 6, true, SubgradientSolver.Decay.BATCH, 2), null).alpha();
         }
         System.err.printf(Locale.ROOT, "%n# kernel machine: %d Fashion-MNIST 0/1 points, trained in %.1f s%n", x.rows(),
@@ -127,7 +129,7 @@ public class CertifyBenchmark {
             }
         }
         // Tangent on the same first points, for the radius comparison
-        KernelCertifier.Point[] pts = certifier.certify(backend, threads, digits.rows(0, peerPoints), null, false,
+        KernelCertifier.Point[] pts = certifier.certify(provider, threads, digits.rows(0, peerPoints), null, false,
                 BinarySearch.Config.kernelDefaults(), null);
         double s = 0;
         for (KernelCertifier.Point pt : pts) {
@@ -166,6 +168,6 @@ public class CertifyBenchmark {
 
     @Benchmark
     public KernelCertifier.Point[] certifyAll() {
-        return certifier.certify(backend, threads, digits, labels, false, BinarySearch.Config.kernelDefaults(), null);
+        return certifier.certify(provider, threads, digits, labels, false, BinarySearch.Config.kernelDefaults(), null);
     }
 }

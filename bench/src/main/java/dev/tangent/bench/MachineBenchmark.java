@@ -4,7 +4,9 @@ import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
 import dev.tangent.ffi.NativeLibraries;
 import dev.tangent.ffi.lapacke.lapacke_h;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.Loss;
 import dev.tangent.machine.RidgeSolver;
@@ -46,13 +48,15 @@ public class MachineBenchmark {
     @Param({"2"})
     public int threads;
 
-    private Matrix gram;
+    private KernelMatrix gram;
+    private KernelProvider provider;
     private double[] y;
     private Backend backend;
 
     @Setup(Level.Trial)
     public void setUp() {
-        backend = Backends.select("openblas", threads).backend();
+        provider = KernelProviders.select("openblas", threads).provider();
+        backend = provider.backend();
         if (!NativeLibraries.lapacke().loaded()) {
             throw new IllegalStateException("LAPACKE is required: " + NativeLibraries.lapacke().detail());
         }
@@ -63,7 +67,7 @@ public class MachineBenchmark {
                     x.set(i, j, r.nextDouble());
                 }
             }
-            gram = new GramBuilder(backend, threads).build(KernelSpec.ntk(1), x);
+            gram = provider.gram(KernelSpec.ntk(1), x, null);
         }
         y = new double[n];
         for (int i = 0; i < n; i++) {
@@ -85,13 +89,13 @@ public class MachineBenchmark {
     /** Tangent's KRR solve: copy K, add λ/2 to the diagonal, Cholesky, solve (everything timed). */
     @Benchmark
     public double[] krrSolve() {
-        return RidgeSolver.cholesky(backend, gram, y, 1.0, 0);
+        return RidgeSolver.cholesky(provider, gram, y, 1.0, 0);
     }
 
     /** One epoch of paper A's subgradient SVM, batch 64, shuffled, no evaluations. */
     @Benchmark
     public double[] svmEpoch() {
-        return SubgradientSolver.train(backend, gram, y, null, null, null, null,
+        return SubgradientSolver.train(gram, y, null, null, null, null,
                 new SubgradientSolver.Config(new Loss.Hinge(), 0.001, 1, 64, 1, 6, true, SubgradientSolver.Decay.BATCH, 0), null).alpha();
     }
 
@@ -107,7 +111,7 @@ public class MachineBenchmark {
                 a = Matrix.allocate(bm.n, bm.n, DType.F64);
                 b = Matrix.allocate(bm.n, 1, DType.F64);
             }
-            bm.gram.copyInto(a);
+            bm.gram.copyRows(0, a);
             for (int i = 0; i < bm.n; i++) {
                 a.set(i, i, a.get(i, i) + 0.5);
                 b.set(i, 0, bm.y[i]);

@@ -3,7 +3,8 @@ package dev.tangent.bench;
 import dev.tangent.compute.Backends;
 import dev.tangent.io.Idx;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.SmoSolver;
 import dev.tangent.memory.DType;
@@ -74,7 +75,7 @@ public class SmoBenchmark {
     @Param({"3"})
     public int peerReps;
 
-    private Matrix gram;
+    private KernelMatrix gram;
     private double[] y;
     private Path work;
     private double peerMedian = Double.NaN;
@@ -98,7 +99,7 @@ public class SmoBenchmark {
                     x.set(i, j, x.get(i, j) / 255);
                 }
             }
-            gram = new GramBuilder(Backends.select("auto", 2).backend(), 2).build(KernelSpec.ntk(1), x);
+            gram = KernelProviders.select("auto", 2).provider().gram(KernelSpec.ntk(1), x, null);
         }
         SmoSolver.Result first = SmoSolver.svc(gram, y, c, tol, shrinking, 0);
         System.err.printf(Locale.ROOT, "%n# SmoSolver: %d iterations, %d SVs, obj %.9g, b %.9g, converged %s%n",
@@ -113,7 +114,10 @@ public class SmoBenchmark {
         Path k = work.resolve("gram.npy");
         Path lab = work.resolve("y.npy");
         Path dec = work.resolve("decision.npy");
-        Npy.write(k, gram);
+        try (Matrix host = Matrix.allocate(gram.rows(), gram.cols(), gram.dtype())) {
+            gram.copyRows(0, host);
+            Npy.write(k, host);
+        }
         Npy.writeVector(lab, y);
         Path script = Path.of("bench/peers/sklearn_svc.py");
         if (!Files.isRegularFile(script)) {

@@ -1,7 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.experiment.Context;
 import dev.tangent.experiment.Provenance;
 import dev.tangent.experiment.Reporter;
@@ -86,13 +86,18 @@ abstract class BaseCommand implements Runnable {
         }
     }
 
-    /** The backend (announced on stderr when it fell back, or always with --verbose) and the run's provenance and reporter. */
+    /** The provider (announced on stderr when it fell back, or always with --verbose) and the run's provenance and reporter. */
     final Context context(BackendOptions compute) {
-        Backends.Selection sel = compute.select();
+        return context(compute, 256);
+    }
+
+    /** The same with the Gram's tile edge. */
+    final Context context(BackendOptions compute, int tile) {
+        KernelProviders.Selection sel = compute.select(tile);
         if (sel.fellBack() || verbose()) {
             err().println(name() + ": " + sel.reason());
         }
-        return new Context(sel.backend(), compute.threads, provenance(), reporter());
+        return new Context(sel.provider(), provenance(), reporter());
     }
 
     final boolean verbose() {

@@ -82,7 +82,7 @@ final class BenchCommand implements Runnable {
             Context c = context(compute);
             KernelSpec ks = KernelSpec.ntk(depth);
             long total = 2L * (warmup + reps);
-            BenchWorkflow.Result r = BenchWorkflow.gram(c.backend(), c.threads(), n, d, ks, dtype, warmup, reps, 42,
+            BenchWorkflow.Result r = BenchWorkflow.gram(c.provider(), n, d, ks, dtype, warmup, reps, 42,
                     done -> c.reporter().progress("gram and syrk", "runs", done, total));
             NativeLibraries.OpenBlas ob = NativeLibraries.openblas();
             NativeLibraries.Cpu cpu = NativeLibraries.Cpu.read();

@@ -163,8 +163,9 @@ final class Converters {
     static final class Backends extends Choice<String> {
         Backends() {
             add("auto", "auto");
-            add("java", "java");
             add("openblas", "openblas");
+            add("java", "java");
+            add("scalar", "scalar");
         }
     }
 }

@@ -17,8 +17,9 @@ import java.util.Locale;
 /** {@code tangent gram}: the analytic NTK/NNGP Gram matrix of one or two datasets, written as a C-order .npy. */
 @Command(name = "gram", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Compute the analytic NTK or NNGP Gram matrix of one or two datasets as a .npy file.",
-        description = {"Compute K[i][j] = kernel(x_i, x2_j) for the ReLU network Dense, (ReLU, Dense) x depth in NTK "
-                + "parameterisation (neural-tangents' stax conventions, spec section 3.2); x2 = x when --x2 is absent.",
+        description = {"Compute K[i][j] = kernel(x_i, x2_j) for a --kernel spec of stax-style layers, or for the ReLU network Dense, "
+                + "(ReLU, Dense) x depth in NTK parameterisation (neural-tangents' stax conventions, spec section 3.2); x2 = x when --x2 "
+                + "is absent.",
                 "Chunks of X X2^T come from the backend's GEMM, and each tile of a chunk runs through the kernel map while "
                         + "hot in cache; for K(X, X) only the upper triangle is computed and mirrored (exactly symmetric).",
                 "The output is written to a temp file next to --out and renamed when complete; an existing --out must be a "
@@ -72,7 +73,7 @@ final class GramCommand extends BaseCommand {
         data.checkEffective(Arrays.asList(x, x2), new boolean[] {xLimit != null, x2Limit != null}, "--x-limit", "--x2-limit");
         Input xs = data.input(x, null, xLimit, "--x", "--x-limit");
         Input x2s = x2 == null ? null : data.input(x2, null, x2Limit, "--x2", "--x2-limit");
-        Context c = context(compute);
+        Context c = context(compute, tile);
         GramWorkflow.Result r = GramWorkflow.run(new GramWorkflow.Request(xs, x2s, data.normalize, kspec, dtype, tile, out), c);
         long bytes = (long) r.rows() * r.cols() * dtype.bytes();
         out().printf(Locale.ROOT, "%s: %d x %d %s of %s%s, d = %d%n", out, r.rows(), r.cols(), kspec, r.xDescription(),

@@ -1,6 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.ffi.NativeLibraries;
 import dev.tangent.memory.MemoryBudget;
 import picocli.CommandLine.Command;
@@ -41,10 +42,10 @@ final class InfoCommand extends BaseCommand {
         NativeLibraries.Load lp = NativeLibraries.lapacke();
         out.printf(Locale.ROOT, "%-10s %s%n", "LAPACKE", lp.loaded() ? lp.path() : "unavailable: " + lp.detail()
                 + " (Cholesky falls back to the Java backend)");
-        out.printf(Locale.ROOT, "%-10s %s%n", "GPU", "not used: this build has no CUDA backend");
+        out.printf(Locale.ROOT, "%-10s %s%n", "GPU", "not used: this build has no GPU provider");
         out.printf(Locale.ROOT, "%-10s %s (--backend)%n", "Backends", String.join(", ", new Converters.Backends()));
-        Backends.Selection sel = Backends.select("auto", threads);
-        out.printf(Locale.ROOT, "%-10s auto -> %s with %d threads: %s%n", "Backend", sel.backend().name(), threads, sel.reason());
+        KernelProviders.Selection sel = KernelProviders.select("auto", threads);
+        out.printf(Locale.ROOT, "%-10s auto -> %s with %d threads: %s%n", "Backend", sel.provider().name(), threads, sel.reason());
         out.printf(Locale.ROOT, "%-10s %s total, %s available%n", "Memory", MemoryBudget.human(MemoryBudget.totalBytes()),
                 MemoryBudget.human(MemoryBudget.availableBytes()));
     }

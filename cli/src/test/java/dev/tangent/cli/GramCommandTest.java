@@ -66,7 +66,7 @@ class GramCommandTest {
         assertTrue(o.out().contains("23 x 5"), o.out());
         try (Matrix k = Npy.readMatrix(out, DType.F64, ""); Matrix a = Npy.readMatrix(x, DType.F64, "");
              Matrix b = Npy.readMatrix(x2, DType.F64, "")) {
-            KernelSpec spec = new KernelSpec(KernelSpec.Kind.NTK, 3, 1.0, 0.2);
+            KernelSpec spec = KernelSpec.fc(KernelSpec.Kind.NTK, 3, 1.0, 0.2);
             for (int i = 0; i < 23; i++) {
                 for (int j = 0; j < 5; j++) {
                     double ref = NtkRecursion.pair(spec, a.row(i), b.row(j)).ntk();
@@ -162,7 +162,7 @@ class GramCommandTest {
     @Test
     void unknownBackend() {
         Path out = dir.resolve("K.npy");
-        Cli.assertBadInput(out, "--backend': expected one of auto, java, openblas, found 'tpu'", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
+        Cli.assertBadInput(out, "--backend': expected one of auto, openblas, java, scalar, found 'tpu'", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
                 "--backend", "tpu", "--out", out.toString());
     }
 

@@ -1,6 +1,6 @@
 package dev.tangent.cli;
 
-import dev.tangent.compute.Backends;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.io.Npy;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.KernelMachine;
@@ -95,7 +95,7 @@ class LibsvmKernelExportTest {
                 y[i] = ytr.get(i, 0);
             }
             KernelMachine km = new KernelMachine("libsvm", KernelSpec.ntk(1), "hinge", Double.NaN, 1, -rho, alpha, xtr, y, Map.of());
-            double[] g = km.scores(Backends.select("auto", 2).backend(), 2, xall);
+            double[] g = km.scores(KernelProviders.select("auto", 2).provider(), xall);
             int correct = 0;
             for (int i = 0; i < g.length; i++) {
                 correct += (g[i] > 0 ? 1 : -1) == yall.get(i, 0) ? 1 : 0;

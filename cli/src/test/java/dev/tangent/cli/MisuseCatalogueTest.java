@@ -1,7 +1,8 @@
 package dev.tangent.cli;
 
+import dev.tangent.compute.KernelProviders;
+
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
@@ -282,7 +283,7 @@ class MisuseCatalogueTest {
         Files.writeString(cfg, "model:\n  widht: 100\n");
         refused("--config " + cfg + ":2: unknown key 'model.widht'; did you mean 'model.width'?", "equivalence", "--config",
                 cfg.toString(), "--train", x, "--train-labels", y, "--test", x, "--test-labels", y, "--out", out("e"));
-        refused("--backend': expected one of auto, java, openblas, found 'cuda'", "gram", "--x", x, "--depth", "1", "--backend", "cuda",
+        refused("--backend': expected one of auto, openblas, java, scalar, found 'cuda'", "gram", "--x", x, "--depth", "1", "--backend", "cuda",
                 "--out", out("K.npy"));
         refused("--nn-dtype': expected one of f64, f32, found 'f16'", "equivalence", "--train", x, "--test", x, "--nn-dtype", "f16",
                 "--out", out("e"));
@@ -302,7 +303,7 @@ class MisuseCatalogueTest {
                 new EquivalenceWorkflow.Objective(new Loss.Hinge(), 0.001), new Schedule(1, 16, 4, 6, true, SubgradientSolver.Decay.BATCH),
                 EquivalenceWorkflow.Tracking.DRAWN, new EquivalenceWorkflow.Checkpoints(1, 6), Output.of(cut));
         TangentException stop = assertThrows(TangentException.class,
-                () -> EquivalenceWorkflow.run(r, Context.of(Backends.select("java", 1).backend(), 1)));
+                () -> EquivalenceWorkflow.run(r, Context.of(KernelProviders.select("java", 1).provider())));
         assertEquals(130, stop.exitCode());
         String[] same = {"equivalence", "--train", x, "--train-labels", y, "--test", x, "--test-labels", y, "--widths", "16",
                 "--batch", "16", "--epochs", "4", "--out", cut.toString()};

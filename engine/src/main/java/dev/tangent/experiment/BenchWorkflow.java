@@ -2,7 +2,7 @@ package dev.tangent.experiment;
 
 import dev.tangent.compute.Backend;
 import dev.tangent.io.RunDirectory;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -47,7 +47,7 @@ public final class BenchWorkflow {
     /**
      * @param progress receives the number of finished timed runs (of 2·(warmup + reps))
      */
-    public static Result gram(Backend backend, int threads, int n, int d, KernelSpec spec, DType dtype, int warmup, int reps,
+    public static Result gram(KernelProvider provider, int n, int d, KernelSpec spec, DType dtype, int warmup, int reps,
                               long seed, LongConsumer progress) {
         SplittableRandom r = new SplittableRandom(seed);
         try (Matrix x = Matrix.allocate(n, d, dtype); Matrix out = Matrix.allocate(n, n, dtype)) {
@@ -56,15 +56,14 @@ public final class BenchWorkflow {
                     x.set(i, j, r.nextDouble());
                 }
             }
-            GramBuilder gb = new GramBuilder(backend, threads);
             double[] tg = new double[reps];
             double[] ts = new double[reps];
             long done = 0;
             for (int k = 0; k < warmup + reps; k++) {
                 long t0 = System.nanoTime();
-                gb.build(spec, x, null, out);
+                provider.gramInto(spec, x, null, out, KernelProvider.Progress.NONE);
                 long t1 = System.nanoTime();
-                backend.syrk(1.0, x, 0.0, out);
+                provider.backend().syrk(1.0, x, 0.0, out);
                 long t2 = System.nanoTime();
                 settle();
                 if (k >= warmup) {
@@ -75,7 +74,7 @@ public final class BenchWorkflow {
             }
             Arrays.sort(tg);
             Arrays.sort(ts);
-            return new Result(n, d, spec, dtype, backend.name(), threads, new Timing(tg), new Timing(ts));
+            return new Result(n, d, spec, dtype, provider.name(), provider.threads(), new Timing(tg), new Timing(ts));
         }
     }
 

@@ -209,7 +209,7 @@ public final class CertifyWorkflow {
                         model.put("n_train", km.xTrain().rows());
                         model.put("support_vectors", kc.supportVectors());
                         markdownLabel = kmLabel(km);
-                        pts = kc.certify(c.backend(), c.threads(), x, labels, r.points().onlyCorrect(), method == Method.PGD ? null : search,
+                        pts = kc.certify(c.provider(), c.threads(), x, labels, r.points().onlyCorrect(), method == Method.PGD ? null : search,
                                 method == Method.PGD ? null : progress);
                         if (method == Method.PGD || r.search().attack()) {
                             attack = attackAll(r, c, pts, x, () -> new Pgd.KernelModel(km.spec(), c.backend().serial(), km.xTrain(),

@@ -139,7 +139,9 @@ public final class DataWorkflow {
                     }
                     case LIBSVM -> Libsvm.write(dir.resolve("data.libsvm"), ds.x(), ds.y());
                     case LIBSVM_KERNEL -> {
-                        try (Matrix k = Runs.gram(c, "kernel").build(r.spec(), ds.x(), ag == null ? null : ag.x())) {
+                        try (Matrix k = Matrix.allocate(ds.size(), ag == null ? ds.size() : ag.size(), ds.x().dtype())) {
+                            c.provider().gramInto(r.spec(), ds.x(), ag == null ? null : ag.x(), k,
+                                    (d, t) -> c.reporter().progress("kernel", "blocks", d, t));
                             Libsvm.writePrecomputed(dir.resolve("kernel.libsvm"), k, ds.y());
                         }
                         extra.put("kernel", r.spec().toString());

@@ -8,7 +8,7 @@ import dev.tangent.data.Normalization;
 import dev.tangent.data.rng.NumpyRandom;
 import dev.tangent.io.Npy;
 import dev.tangent.io.RunDirectory;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.BatchStream;
 import dev.tangent.machine.KernelMachine;
@@ -153,9 +153,9 @@ public final class EquivalenceWorkflow {
                 int evaluations = sc.epochs();
                 SubgradientSolver.Result km;
                 KernelSpec spec = KernelSpec.ntk(nw.depth());
-                try (Matrix k = Runs.gram(c, "training Gram").build(spec, train.x());
-                     Matrix kt = Runs.gram(c, "test Gram").build(spec, test.x(), train.x())) {
-                    km = SubgradientSolver.train(c.backend(), k, train.y(), kt, test.y(), trTrack, teTrack,
+                try (KernelMatrix k = Runs.gram(c, "training Gram", spec, train.x(), null);
+                     KernelMatrix kt = Runs.gram(c, "test Gram", spec, test.x(), train.x())) {
+                    km = SubgradientSolver.train(k, train.y(), kt, test.y(), trTrack, teTrack,
                             new SubgradientSolver.Config(r.objective().loss(), r.objective().lambda(), sc.lr(), sc.batch(), sc.epochs(),
                                     sc.seed(), sc.shuffle(), sc.decay(), evaluations),
                             (s, t) -> c.reporter().progress("kernel machine", "steps", s, t));

@@ -7,7 +7,6 @@ import dev.tangent.data.Normalization;
 import dev.tangent.io.AtomicFile;
 import dev.tangent.io.Npy;
 import dev.tangent.io.TempFiles;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -31,7 +30,7 @@ public final class GramWorkflow {
      * @param x2   the column points, or null for K(X, X)
      * @param norm input normalisation, or null for each source's default (unit for images, none for arrays); a
      *             {@code standard} normalisation is fitted on X and applied to X₂
-     * @param tile tile edge of the builder
+     * @param tile tile edge of the map and mirror blocks (the CLI configures the provider with it; checked here)
      */
     public record Request(Input x, Input x2, Normalization norm, KernelSpec spec, DType dtype, int tile, Path out) {
     }
@@ -77,14 +76,14 @@ public final class GramWorkflow {
                         + MemoryBudget.human(stale.stream().mapToLong(TempFiles.Discarded::bytes).sum()) + ")");
             }
             try (Npy.MappedOutput out = Npy.createMapped(r.out(), x.size(), cols, r.dtype())) {
-                GramBuilder gb = new GramBuilder(c.backend(), c.threads(), r.tile(), (d, t) -> c.reporter().progress("gram", "blocks", d, t));
-                gb.build(r.spec(), x.x(), x2 == null ? null : x2.x(), out.matrix());
+                c.provider().gramInto(r.spec(), x.x(), x2 == null ? null : x2.x(), out.matrix(),
+                        (d, t) -> c.reporter().progress("gram", "blocks", d, t));
                 long t2 = System.nanoTime();
                 out.commit();
                 double d = x.dim();
                 double flops = x2 == null ? (double) x.size() * (x.size() + 1) * d : 2.0 * x.size() * cols * d;
                 return new Result(x.size(), cols, x.dim(), x.description(), x2 == null ? null : x2.description(),
-                        (t1 - t0) / 1e9, (t2 - t1) / 1e9, flops, c.backend().name());
+                        (t1 - t0) / 1e9, (t2 - t1) / 1e9, flops, c.provider().name());
             }
         }
     }

@@ -50,7 +50,7 @@ public final class PredictWorkflow {
             }
             plan.requireSpace(8L * test.size() + (1 << 16), "scores.npy");
             try (RunDirectory dir = Runs.open(plan, c)) {
-                double[] g = network ? centred(c, nm, test.x()) : km.scores(c.backend(), c.threads(), test.x());
+                double[] g = network ? centred(c, nm, test.x()) : km.scores(c.provider(), test.x());
                 double acc = Double.NaN;
                 if (test.y() != null) {
                     int ok = 0;

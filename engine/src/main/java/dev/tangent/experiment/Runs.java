@@ -8,7 +8,9 @@ import dev.tangent.data.Selection;
 import dev.tangent.data.Standardization;
 import dev.tangent.io.Digest;
 import dev.tangent.io.RunDirectory;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.Matrix;
 import dev.tangent.network.NetworkModel;
 import dev.tangent.report.Json;
 
@@ -53,9 +55,9 @@ final class Runs {
         dir.commit();
     }
 
-    /** A Gram builder whose progress goes to the reporter under {@code phase}. */
-    static GramBuilder gram(Context c, String phase) {
-        return new GramBuilder(c.backend(), c.threads(), GramBuilder.DEFAULT_TILE, (d, t) -> c.reporter().progress(phase, "blocks", d, t));
+    /** K(X, Y) (y null: K(X, X)) in the provider, in X's dtype, its progress reported under {@code phase}. */
+    static KernelMatrix gram(Context c, String phase, KernelSpec spec, Matrix x, Matrix y) {
+        return c.provider().gram(spec, x, y, x.dtype(), (d, t) -> c.reporter().progress(phase, "blocks", d, t));
     }
 
     /** How a data input was selected and how many samples it gave, for run.json. */

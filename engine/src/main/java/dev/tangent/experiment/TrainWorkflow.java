@@ -6,7 +6,7 @@ import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
 import dev.tangent.io.Npy;
 import dev.tangent.io.RunDirectory;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.KernelMachine;
 import dev.tangent.machine.Loss;
@@ -175,9 +175,8 @@ public final class TrainWorkflow {
             }
             try (RunDirectory dir = Runs.open(plan, c)) {
                 long t0 = System.nanoTime();
-                GramBuilder gb = Runs.gram(c, "training Gram");
-                try (Matrix k = gb.build(r.spec(), train.x());
-                     Matrix kt = test == null ? null : Runs.gram(c, "test Gram").build(r.spec(), test.x(), train.x())) {
+                try (KernelMatrix k = Runs.gram(c, "training Gram", r.spec(), train.x(), null);
+                     KernelMatrix kt = test == null ? null : Runs.gram(c, "test Gram", r.spec(), test.x(), train.x())) {
                     long t1 = System.nanoTime();
                     List<Fit> fits = new ArrayList<>();
                     for (double lambda : o.lambdas()) {
@@ -194,13 +193,13 @@ public final class TrainWorkflow {
     }
 
     private static Fit fit(Request r, Context c, Loss loss, double lambda, double cost, SubgradientSolver.Config sgd, Dataset train,
-                           Dataset test, Matrix k, Matrix kt, Path dir) {
+                           Dataset test, KernelMatrix k, KernelMatrix kt, Path dir) {
         double[] alpha;
         double b = 0;
         Map<String, Object> traces = new LinkedHashMap<>();
         SubgradientSolver.Result sgdResult = null;
         if (r.method() == Method.KRR) {
-            alpha = RidgeSolver.cholesky(c.backend(), k, train.y(), lambda, r.objective().jitter());
+            alpha = RidgeSolver.cholesky(c.provider(), k, train.y(), lambda, r.objective().jitter());
         } else if (r.method().smo()) {
             SmoSolver.Result res = r.method() == Method.SVM_SMO
                     ? SmoSolver.svc(k, train.y(), cost, r.objective().tol(), true, 0)
@@ -215,13 +214,13 @@ public final class TrainWorkflow {
                         + "loosen --tol or change --c");
             }
         } else {
-            SubgradientSolver.Result res = SubgradientSolver.train(c.backend(), k, train.y(), kt, test == null ? null : test.y(), null, null,
+            SubgradientSolver.Result res = SubgradientSolver.train(k, train.y(), kt, test == null ? null : test.y(), null, null,
                     sgd, (s, t) -> c.reporter().progress("kernel machine", "steps", s, t));
             alpha = res.alpha();
             sgdResult = res;
         }
-        double[] g = plus(multiply(c.backend(), k, alpha), b);
-        double[] gt = kt == null ? null : plus(multiply(c.backend(), kt, alpha), b);
+        double[] g = plus(multiply(k, alpha), b);
+        double[] gt = kt == null ? null : plus(multiply(kt, alpha), b);
         if (sgdResult != null) {
             writeTrace(dir, sgdResult, loss, g, train.y(), gt, test == null ? null : test.y());
         }
@@ -262,18 +261,10 @@ public final class TrainWorkflow {
         return g;
     }
 
-    static double[] multiply(dev.tangent.compute.Backend backend, Matrix k, double[] alpha) {
-        try (Matrix a = Matrix.allocate(alpha.length, 1, DType.F64); Matrix g = Matrix.allocate(k.rows(), 1, DType.F64)) {
-            for (int i = 0; i < alpha.length; i++) {
-                a.set(i, 0, alpha[i]);
-            }
-            backend.gemm(false, false, 1.0, k, a, 0.0, g);
-            double[] out = new double[k.rows()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = g.get(i, 0);
-            }
-            return out;
-        }
+    static double[] multiply(KernelMatrix k, double[] alpha) {
+        double[] out = new double[k.rows()];
+        k.multiply(alpha, out);
+        return out;
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.tangent.compute;
 
 import dev.tangent.TestData;
 import dev.tangent.ffi.NativeLibraries;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -69,8 +68,8 @@ class BackendAgreementTest {
         KernelSpec spec = KernelSpec.ntk(2);
         try (Matrix x = images(n, d, t, 100 + n + d); Matrix x2 = images(n / 2 + 3, d, t, 7 + n)) {
             for (Matrix y : new Matrix[] {null, x2}) {
-                try (Matrix kj = new GramBuilder(JAVA, 2, 64, GramBuilder.Progress.NONE).build(spec, x, y);
-                     Matrix kb = new GramBuilder(blas, 2, 64, GramBuilder.Progress.NONE).build(spec, x, y)) {
+                try (Matrix kj = Providers.gram(Providers.cpu(JAVA, 2, 64), spec, x, y);
+                     Matrix kb = Providers.gram(Providers.cpu(blas, 2, 64), spec, x, y)) {
                     assertClose(kb, kj, tol(t), (y == null ? "K(X,X) " : "K(X,X2) ") + t + " n=" + n + " d=" + d);
                 }
             }
@@ -155,7 +154,7 @@ class BackendAgreementTest {
         for (DType t : DType.values()) {
             for (int n : new int[] {1, 7, 207}) {
                 try (Matrix x = images(n, n + 5, t, 3 * n);
-                     Matrix kj = new GramBuilder(JAVA, 2).build(KernelSpec.ntk(1), x);
+                     Matrix kj = Providers.gram(Providers.cpu(JAVA, 2), KernelSpec.ntk(1), x);
                      Matrix kb = kj.copy(t);
                      Matrix rhs = TestData.uniform(n, 3, t, 5);
                      Matrix sj = rhs.copy(t);

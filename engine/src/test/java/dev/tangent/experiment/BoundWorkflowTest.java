@@ -1,7 +1,8 @@
 package dev.tangent.experiment;
 
+import dev.tangent.compute.Providers;
+
 import dev.tangent.MnistSplits;
-import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
@@ -42,7 +43,7 @@ class BoundWorkflowTest {
         Path out = dir.resolve("bound");
         BoundWorkflow.Result r = BoundWorkflow.run(new BoundWorkflow.Request(new Input(train, Selection.ALL, "--train"),
                 new Input(test, Selection.ALL, "--test"), Normalization.NONE, new BoundWorkflow.Training(100, 0.1, 100, 0.001, 0),
-                0.99, BoundWorkflow.GeneGrad.INTENDED, Output.of(out)), Context.of(Backends.select("auto", 2).backend(), 2));
+                0.99, BoundWorkflow.GeneGrad.INTENDED, Output.of(out)), Context.of(Providers.auto(2)));
         assertEquals(0.056253, r.confidence(), 5e-7, "spec §9: 3 sqrt(ln(2/0.99)/2000)");
         int last = r.time().length - 1;
         assertEquals(9.9, r.time()[last], 1e-12);

@@ -1,8 +1,9 @@
 package dev.tangent.experiment;
 
+import dev.tangent.compute.Providers;
+
 import dev.tangent.TangentException;
 import dev.tangent.TestData;
-import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Input;
 import dev.tangent.io.RunDirectory;
@@ -41,7 +42,7 @@ class EquivalenceResumeTest {
     }
 
     private static Context context() {
-        return Context.of(Backends.select("auto", 1).backend(), 1);
+        return Context.of(Providers.auto(1));
     }
 
     @Test

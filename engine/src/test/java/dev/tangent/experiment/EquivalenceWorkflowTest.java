@@ -1,7 +1,8 @@
 package dev.tangent.experiment;
 
+import dev.tangent.compute.Providers;
+
 import dev.tangent.MnistSplits;
-import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
@@ -50,7 +51,7 @@ class EquivalenceWorkflowTest {
                 new EquivalenceWorkflow.Network(1, List.of(200, 20000), DType.F32, NetworkTrainer.Regularizer.REFERENCE),
                 new EquivalenceWorkflow.Objective(new Loss.Hinge(), 0.0), new Schedule(1.0, 32, 4, 6, true, SubgradientSolver.Decay.BATCH),
                 new EquivalenceWorkflow.Tracking(new int[] {0, 5, 50, 150, 299}, new int[] {1, 2, 3, 100, 199}),
-                EquivalenceWorkflow.Checkpoints.NONE, Output.of(out)), Context.of(Backends.select("auto", 2).backend(), 2));
+                EquivalenceWorkflow.Checkpoints.NONE, Output.of(out)), Context.of(Providers.auto(2)));
         double small = r.widths().get(0).maxGap();
         double wide = r.widths().get(1).maxGap();
         // 100x the width: the m^(-1/2) law predicts a 10x smaller gap; require at least 3x

@@ -1,11 +1,11 @@
 package dev.tangent.machine;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.MnistSplits;
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -30,7 +30,7 @@ class RidgeSolverTest {
     @Test
     void matchesNumpySolveOverPaperLambdaGrid() throws Exception {
         try (MnistSplits.Split tr = MnistSplits.zeroOne(0, 400);
-             Matrix k = new GramBuilder(BACKEND, 2).build(KernelSpec.ntk(1), tr.x())) {
+             Matrix k = Providers.gram(Providers.cpu(BACKEND, 2), KernelSpec.ntk(1), tr.x())) {
             Npy.write(dir.resolve("k.npy"), k);
             Npy.writeVector(dir.resolve("y.npy"), tr.y());
             double[] lambdas = {0.001, 0.01, 0.1, 1, 10, 100, 1000};
@@ -41,7 +41,7 @@ class RidgeSolverTest {
             }
             python(py.toString());
             for (int i = 0; i < lambdas.length; i++) {
-                double[] alpha = RidgeSolver.cholesky(BACKEND, k, tr.y(), lambdas[i], 0);
+                double[] alpha = RidgeSolver.cholesky(Providers.cpu(BACKEND, 2), Providers.kernel(k), tr.y(), lambdas[i], 0);
                 try (Matrix ref = Npy.readMatrix(dir.resolve("a" + i + ".npy"), DType.F64, "")) {
                     double num = 0;
                     double den = 0;
@@ -59,9 +59,9 @@ class RidgeSolverTest {
     @Test
     void conjugateGradientAgreesWithCholesky() {
         try (MnistSplits.Split tr = MnistSplits.zeroOne(0, 300);
-             Matrix k = new GramBuilder(BACKEND, 2).build(KernelSpec.ntk(2), tr.x())) {
-            double[] exact = RidgeSolver.cholesky(BACKEND, k, tr.y(), 1.0, 0);
-            RidgeSolver.CgResult cg = RidgeSolver.conjugateGradient(BACKEND, k, tr.y(), 1.0, 1e-12, 5000);
+             Matrix k = Providers.gram(Providers.cpu(BACKEND, 2), KernelSpec.ntk(2), tr.x())) {
+            double[] exact = RidgeSolver.cholesky(Providers.cpu(BACKEND, 2), Providers.kernel(k), tr.y(), 1.0, 0);
+            RidgeSolver.CgResult cg = RidgeSolver.conjugateGradient(Providers.kernel(k), tr.y(), 1.0, 1e-12, 5000);
             assertTrue(cg.converged(), "CG did not converge: residual " + cg.relativeResidual());
             for (int i = 0; i < exact.length; i++) {
                 assertEquals(exact[i], cg.alpha()[i], 1e-7 * Math.max(1, Math.abs(exact[i])));
@@ -72,11 +72,11 @@ class RidgeSolverTest {
     @Test
     void singularGramAtLambdaZeroSuggestsJitter() {
         try (Matrix x = Matrix.of(3, 2, DType.F64, 1, 2, 1, 2, 3, 1);
-             Matrix k = new GramBuilder(BACKEND, 1).build(KernelSpec.ntk(1), x)) {
+             Matrix k = Providers.gram(Providers.cpu(BACKEND, 1), KernelSpec.ntk(1), x)) {
             TangentException e = assertThrows(TangentException.class,
-                    () -> RidgeSolver.cholesky(BACKEND, k, new double[] {1, -1, 1}, 0, 0));
+                    () -> RidgeSolver.cholesky(Providers.cpu(BACKEND, 1), Providers.kernel(k), new double[] {1, -1, 1}, 0, 0));
             assertTrue(e.getMessage().contains("jitter"), e.getMessage());
-            double[] a = RidgeSolver.cholesky(BACKEND, k, new double[] {1, -1, 1}, 0, 1e-8);
+            double[] a = RidgeSolver.cholesky(Providers.cpu(BACKEND, 1), Providers.kernel(k), new double[] {1, -1, 1}, 0, 1e-8);
             assertTrue(Double.isFinite(a[0]));
         }
     }
@@ -84,7 +84,7 @@ class RidgeSolverTest {
     @Test
     void negativeLambdaIsRejected() {
         try (Matrix k = Matrix.of(1, 1, DType.F64, 1)) {
-            assertThrows(TangentException.class, () -> RidgeSolver.cholesky(BACKEND, k, new double[] {1}, -1, 0));
+            assertThrows(TangentException.class, () -> RidgeSolver.cholesky(Providers.cpu(BACKEND, 1), Providers.kernel(k), new double[] {1}, -1, 0));
         }
     }
 

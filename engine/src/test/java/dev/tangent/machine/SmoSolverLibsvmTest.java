@@ -1,9 +1,10 @@
 package dev.tangent.machine;
 
+import dev.tangent.compute.Providers;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.SharedData;
 import dev.tangent.compute.JavaBackend;
 import dev.tangent.io.Idx;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -63,10 +64,10 @@ class SmoSolverLibsvmTest {
             }
         }
         y = java.util.Arrays.copyOf(yAll, N);
-        GramBuilder builder = new GramBuilder(new JavaBackend(2), 2);
+        KernelProvider builder = Providers.cpu(new JavaBackend(2), 2);
         Matrix xTrain = xAll.rows(0, N);
-        gram = builder.build(KernelSpec.ntk(1), xTrain);
-        cross = builder.build(KernelSpec.ntk(1), xAll, xTrain);
+        gram = Providers.gram(builder, KernelSpec.ntk(1), xTrain);
+        cross = Providers.gram(builder, KernelSpec.ntk(1), xAll, xTrain);
     }
 
     @AfterAll
@@ -98,7 +99,7 @@ class SmoSolverLibsvmTest {
         Path train = writeKernelFile(dir.resolve(name + ".train"), k, y);
         Model ref = libsvmTrain(train, "-s 0 -c " + C + " -e 0.001 -h " + (shrinking ? 1 : 0), name);
         assertEquals("1 -1", ref.labels, "LIBSVM orders the +1 class first, so its decision values are signed like ours");
-        SmoSolver.Result r = SmoSolver.svc(k, y, C, 1e-3, shrinking, 0);
+        SmoSolver.Result r = SmoSolver.svc(Providers.kernel(k), y, C, 1e-3, shrinking, 0);
         assertTrue(r.converged());
         assertEquals(ref.iterations(), r.iterations(), k.dtype() == DType.F32 ? 0 : 0.01 * ref.iterations(), name + ": iterations");
         assertEquals(ref.svs(), supportVectors(r.alpha()), "support vectors");
@@ -131,7 +132,7 @@ class SmoSolverLibsvmTest {
     void svcDualObjectiveMatchesLibsvmAtTightTolerance() throws Exception {
         Path train = writeKernelFile(dir.resolve("obj.train"), gram, y);
         Model ref = libsvmTrain(train, "-s 0 -c " + C + " -e 1e-6", "obj");
-        SmoSolver.Result r = SmoSolver.svc(gram, y, C, 1e-6, true, 0);
+        SmoSolver.Result r = SmoSolver.svc(Providers.kernel(gram), y, C, 1e-6, true, 0);
         assertTrue(Math.abs(ref.obj) > 1, "LIBSVM prints obj with 6 decimals; the objective must be large for a 1e-6 check");
         assertEquals(ref.obj, r.dualObjective(), 1e-6 * Math.abs(ref.obj), "LIBSVM's printed obj");
         // the objective of LIBSVM's own coefficients (model file, 17 digits): ½ βᵀKβ − Σ|β|
@@ -169,7 +170,7 @@ class SmoSolverLibsvmTest {
                 String name = "svr" + shrinking;
                 Path train = writeKernelFile(dir.resolve(name + ".train"), k, t);
                 Model ref = libsvmTrain(train, "-s 3 -c " + C + " -p " + tube + " -e 0.001 -h " + (shrinking ? 1 : 0), name);
-                SmoSolver.Result r = SmoSolver.svr(k, t, C, tube, 1e-3, shrinking, 0);
+                SmoSolver.Result r = SmoSolver.svr(Providers.kernel(k), t, C, tube, 1e-3, shrinking, 0);
                 assertTrue(r.converged());
                 assertEquals(ref.iterations(), r.iterations(), 0.01 * ref.iterations(), name + ": iterations");
                 assertEquals(ref.svs(), supportVectors(r.alpha()), "support vectors");
@@ -181,7 +182,7 @@ class SmoSolverLibsvmTest {
             }
             Path train = writeKernelFile(dir.resolve("svrobj.train"), k, t);
             Model ref = libsvmTrain(train, "-s 3 -c " + C + " -p " + tube + " -e 1e-6", "svrobj");
-            SmoSolver.Result r = SmoSolver.svr(k, t, C, tube, 1e-6, true, 0);
+            SmoSolver.Result r = SmoSolver.svr(Providers.kernel(k), t, C, tube, 1e-6, true, 0);
             assertTrue(Math.abs(ref.obj) > 1, "objective too small for a relative check: " + ref.obj);
             assertEquals(ref.obj, r.dualObjective(), 1e-6 * Math.abs(ref.obj), "LIBSVM's printed obj");
         }
@@ -205,13 +206,13 @@ class SmoSolverLibsvmTest {
                     x.set(i, j, x.get(i, j) / 255);
                 }
             }
-            try (Matrix k = new GramBuilder(new JavaBackend(2), 2).build(KernelSpec.ntk(1), x);
+            try (Matrix k = Providers.gram(Providers.cpu(new JavaBackend(2), 2), KernelSpec.ntk(1), x);
                  Matrix k32 = k.copy(DType.F32)) {
                 for (Matrix g : new Matrix[] {k, k32}) {
                     String name = "fashion-" + g.dtype();
                     Model ref = libsvmTrain(writeKernelFile(dir.resolve(name + ".train"), g, yf), "-s 0 -c 100 -e 0.001 -h 1", name);
                     int[] smallest = {Integer.MAX_VALUE, Integer.MAX_VALUE};
-                    SmoSolver.Result r = SmoSolver.svc(g, yf, 100, 1e-3, true, 0, (it, gap, active, columns) -> {
+                    SmoSolver.Result r = SmoSolver.svc(Providers.kernel(g), yf, 100, 1e-3, true, 0, (it, gap, active, columns) -> {
                         smallest[0] = Math.min(smallest[0], active);
                         smallest[1] = Math.min(smallest[1], columns);
                     });

@@ -1,9 +1,10 @@
 package dev.tangent.machine;
 
+import dev.tangent.compute.Providers;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.MnistSplits;
 import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.Matrix;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,7 @@ class SubgradientSolverTest {
     @Test
     void naturalOrderReproducesStraightforwardUpdate() {
         try (MnistSplits.Split tr = MnistSplits.zeroOne(0, 150);
-             Matrix k = new GramBuilder(BACKEND, 2).build(KernelSpec.ntk(1), tr.x())) {
+             Matrix k = Providers.gram(Providers.cpu(BACKEND, 2), KernelSpec.ntk(1), tr.x())) {
             int n = k.rows();
             double[][] kk = new double[n][];
             for (int i = 0; i < n; i++) {
@@ -63,7 +64,7 @@ class SubgradientSolverTest {
                 for (boolean all : new boolean[] {false, true}) {
                     double lr = loss instanceof Loss.Squared || loss instanceof Loss.SquaredHinge ? 0.05 : 0.5;
                     double[] ref = reference(kk, tr.y(), loss, 0.01, lr, 16, 20, all);
-                    SubgradientSolver.Result r = SubgradientSolver.train(BACKEND, k, tr.y(), null, null, null, null,
+                    SubgradientSolver.Result r = SubgradientSolver.train(Providers.kernel(k), tr.y(), null, null, null, null,
                             new SubgradientSolver.Config(loss, 0.01, lr, 16, 20, 1, false,
                                     all ? SubgradientSolver.Decay.ALL : SubgradientSolver.Decay.BATCH, 5), null);
                     double scale = 0;
@@ -82,9 +83,9 @@ class SubgradientSolverTest {
     void paperDefaultsReachPaperAccuracyOnMnistZeroOne() {
         // paper A's svm_sgd.yaml: lambda 0.001, lr 1, batch 64, 300 epochs, hinge, depth 1 (two-layer NTK)
         try (MnistSplits.Split tr = MnistSplits.zeroOne(0, -1); MnistSplits.Split te = MnistSplits.zeroOne(1, -1)) {
-            GramBuilder gb = new GramBuilder(BACKEND, 2);
-            try (Matrix k = gb.build(KernelSpec.ntk(1), tr.x()); Matrix kt = gb.build(KernelSpec.ntk(1), te.x(), tr.x())) {
-                SubgradientSolver.Result r = SubgradientSolver.train(BACKEND, k, tr.y(), kt, te.y(), new int[] {0, 1}, new int[] {0},
+            KernelProvider gb = Providers.cpu(BACKEND, 2);
+            try (Matrix k = Providers.gram(gb, KernelSpec.ntk(1), tr.x()); Matrix kt = Providers.gram(gb, KernelSpec.ntk(1), te.x(), tr.x())) {
+                SubgradientSolver.Result r = SubgradientSolver.train(Providers.kernel(k), tr.y(), Providers.kernel(kt), te.y(), new int[] {0, 1}, new int[] {0},
                         new SubgradientSolver.Config(new Loss.Hinge(), 0.001, 1, 64, 300, 6, true, SubgradientSolver.Decay.BATCH, 300), null);
                 double[] acc = r.trace().testAccuracy();
                 assertEquals(0.0, r.trace().trainAccuracy()[0], "g = 0 at step 1 counts as wrong (reference rounding)");

@@ -1,10 +1,10 @@
 package dev.tangent.network;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.MnistSplits;
 import dev.tangent.TestData;
 import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -36,7 +36,7 @@ class EmpiricalNtkTest {
         try (MnistSplits.Split s = MnistSplits.zeroOne(0, 6); Matrix x = s.x().copy(DType.F32);
              FullyConnected net = FullyConnected.init(784, 100_000, 1, DType.F32, 6);
              Matrix emp = EmpiricalNtk.twoLayer(BACKEND, net, x, x);
-             Matrix ana = new GramBuilder(BACKEND, 2).build(KernelSpec.ntk(1), s.x())) {
+             Matrix ana = Providers.gram(Providers.cpu(BACKEND, 2), KernelSpec.ntk(1), s.x())) {
             double worst = 0;
             for (int i = 0; i < 6; i++) {
                 for (int j = 0; j < 6; j++) {

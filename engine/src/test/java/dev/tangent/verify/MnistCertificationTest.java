@@ -1,9 +1,9 @@
 package dev.tangent.verify;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.MnistSplits;
 import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.BatchStream;
 import dev.tangent.machine.Loss;
@@ -33,7 +33,7 @@ class MnistCertificationTest {
     static void load() {
         train = MnistSplits.zeroOne(0, -1);
         test = MnistSplits.zeroOne(1, -1);
-        gram = new GramBuilder(BACKEND, 2).build(KernelSpec.ntk(1), train.x());
+        gram = Providers.gram(Providers.cpu(BACKEND, 2), KernelSpec.ntk(1), train.x());
     }
 
     @AfterAll
@@ -63,9 +63,9 @@ class MnistCertificationTest {
         double[] lambdas = {0, 1, 1000};
         try (Matrix xt = test.x().rows(0, 300).copy(DType.F64)) {
             for (int k = 0; k < 3; k++) {
-                double[] alpha = RidgeSolver.cholesky(BACKEND, gram, train.y(), lambdas[k], 0);
+                double[] alpha = RidgeSolver.cholesky(Providers.cpu(BACKEND, 2), Providers.kernel(gram), train.y(), lambdas[k], 0);
                 try (KernelCertifier kc = new KernelCertifier(KernelSpec.ntk(1), IntervalKernel.NanMode.SOUND, alpha, train.x(), 0)) {
-                    means[k] = meanRadius(kc.certify(BACKEND, 2, xt, null, false, BinarySearch.Config.kernelDefaults(), null));
+                    means[k] = meanRadius(kc.certify(Providers.cpu(BACKEND, 2), 2, xt, null, false, BinarySearch.Config.kernelDefaults(), null));
                 }
             }
         }
@@ -81,11 +81,11 @@ class MnistCertificationTest {
         // (300 epochs x 198 steps of the 12,665-digit set = 59,400 steps; 3,495 epochs of this half's 17 steps)
         int stepsPerEpoch = new BatchStream(train.y().length, 64, 6, true).stepsPerEpoch();
         int epochs = (59_400 + stepsPerEpoch - 1) / stepsPerEpoch;
-        SubgradientSolver.Result res = SubgradientSolver.train(BACKEND, gram, train.y(), null, null, new int[0], new int[0],
+        SubgradientSolver.Result res = SubgradientSolver.train(Providers.kernel(gram), train.y(), null, null, new int[0], new int[0],
                 new SubgradientSolver.Config(new Loss.Hinge(), 0.001, 1, 64, epochs, 6, true, SubgradientSolver.Decay.BATCH, 2), null);
         double mean;
         try (KernelCertifier kc = new KernelCertifier(KernelSpec.ntk(1), IntervalKernel.NanMode.SOUND, res.alpha(), train.x(), 0)) {
-            mean = meanRadius(kc.certify(BACKEND, 2, test.x(), test.y(), true, BinarySearch.Config.kernelDefaults(), null));
+            mean = meanRadius(kc.certify(Providers.cpu(BACKEND, 2), 2, test.x(), test.y(), true, BinarySearch.Config.kernelDefaults(), null));
         }
         // Table 2: 7.9733e-3 (full test, correctly classified); within a factor 2. Measured here: 1.32e-2.
         assertTrue(mean > 8e-3 / 2 && mean < 8e-3 * 2, "SVM mean certified radius " + mean + " should be within 2x of 8e-3");

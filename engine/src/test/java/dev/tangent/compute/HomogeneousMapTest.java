@@ -1,4 +1,6 @@
-package dev.tangent.kernel;
+package dev.tangent.compute;
+
+import dev.tangent.kernel.KernelSpec;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -10,7 +12,7 @@ class HomogeneousMapTest {
     @ParameterizedTest
     @CsvSource({"NTK,1,1.0", "NTK,2,1.0", "NTK,3,1.0", "NNGP,1,1.0", "NNGP,2,1.0", "NTK,2,1.7", "NNGP,3,0.6", "NTK,6,1.0"})
     void seriesMatchesTheRecursion(KernelSpec.Kind kind, int depth, double sw) {
-        KernelSpec spec = new KernelSpec(kind, depth, sw, 0);
+        KernelSpec spec = KernelSpec.fc(kind, depth, sw, 0);
         HomogeneousMap hm = new HomogeneousMap(spec);
         double max = 0;
         for (int k = 0; k <= 2000; k++) {
