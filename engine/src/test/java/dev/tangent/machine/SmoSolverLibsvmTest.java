@@ -1,6 +1,6 @@
 package dev.tangent.machine;
 
-import dev.tangent.SharedData;
+import dev.tangent.RepositoryData;
 import dev.tangent.compute.JavaBackend;
 import dev.tangent.io.Idx;
 import dev.tangent.kernel.GramBuilder;
@@ -50,8 +50,8 @@ class SmoSolverLibsvmTest {
 
     @BeforeAll
     static void data() {
-        Path images = SharedData.mnistDir().resolve("t10k-images-idx3-ubyte.gz");
-        int[] labels = Idx.readLabels(SharedData.mnistDir().resolve("t10k-labels-idx1-ubyte.gz"), -1);
+        Path images = RepositoryData.mnistDir().resolve("t10k-images-idx3-ubyte.gz");
+        int[] labels = Idx.readLabels(RepositoryData.mnistDir().resolve("t10k-labels-idx1-ubyte.gz"), -1);
         int[] rows = IntStream.range(0, labels.length).filter(i -> labels[i] <= 1).toArray();
         assertEquals(2115, rows.length);
         xAll = Idx.readImages(images, DType.F64, rows);
@@ -193,7 +193,7 @@ class SmoSolverLibsvmTest {
      */
     @Test
     void svcWithShrinkingOnAHarderProblemMatchesLibsvm() throws Exception {
-        Path fashion = SharedData.fashionMnistDir();
+        Path fashion = RepositoryData.fashionMnistDir();
         int[] labels = Idx.readLabels(fashion.resolve("t10k-labels-idx1-ubyte.gz"), -1);
         int m = 1200;
         int[] rows = IntStream.range(0, labels.length).filter(i -> labels[i] == 0 || labels[i] == 6).limit(m).toArray();
