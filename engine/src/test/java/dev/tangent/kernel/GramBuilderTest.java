@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The tiled, fused, vectorised Gram builder against the scalar recursion of spec §3.2. Every entry is judged against an
- * absolute bound from the error analysis of its dot product and its map ({@link #tolerance}), never relative to
+ * absolute bound from the error analysis of its dot product and its map ({@link RoundingBounds#gramEntry}), never relative to
  * itself: an entry far below max|K| (a cosine near the ReLU kernel's zero) is as accurate as its neighbours in
  * absolute terms, not in relative ones.
  */
@@ -58,44 +58,9 @@ class GramBuilderTest {
     private static void assertWithinBound(KernelSpec spec, double[] xi, double[] yj, Matrix k, int i, int j) {
         double expected = NtkRecursion.pair(spec, xi, yj).of(spec.kind());
         double err = Math.abs(k.get(i, j) - expected);
-        double tol = tolerance(spec, xi, yj, k.dtype());
+        double tol = RoundingBounds.gramEntry(spec, xi, yj, k.dtype());
         assertTrue(err <= tol, "K[" + i + "][" + j + "] = " + k.get(i, j) + ", expected " + expected + " (error " + err
                 + ", bound " + tol + ")");
-    }
-
-    private static final java.util.Map<KernelSpec, RoundingBounds.MapBound> MAP_BOUNDS = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /**
-     * How far GramBuilder's K(x, y) may lie from NtkRecursion's: both sides' dot-product rounding (γ_d·Σ|x_k y_k|,
-     * f32 GEMMs in float) and norm rounding (γ_d‖x‖²) carried by the recursion's derivatives, plus each side's own
-     * rounding of the map: the recursion's running bound, or for σ_b = 0 the fitted map's bound (HomogeneousMapTest)
-     * times ‖x‖‖y‖/d with the rounding of u (6 roundings) and of the scale, and f32 output's final rounding.
-     */
-    static double tolerance(KernelSpec spec, double[] x, double[] y, DType dtype) {
-        int d = x.length;
-        double dot = 0, xx = 0, yy = 0;
-        for (int k = 0; k < d; k++) {
-            dot += x[k] * y[k];
-            xx += x[k] * x[k];
-            yy += y[k] * y[k];
-        }
-        double uOut = dtype == DType.F64 ? RoundingBounds.U : RoundingBounds.U32;
-        double[] gx = NtkRecursion.gradient(spec, dot, xx, yy, d);
-        double dyy = NtkRecursion.gradient(spec, dot, yy, xx, d)[2];
-        double gammaD = RoundingBounds.gamma(d, RoundingBounds.U);
-        double eDot = RoundingBounds.dot(x, y, RoundingBounds.U) + RoundingBounds.dot(x, y, uOut);
-        double input = Math.abs(gx[1]) * eDot + 2 * gammaD * (Math.abs(gx[2]) * xx + Math.abs(dyy) * yy);
-        double reference = RoundingBounds.recursion(spec, dot, xx, yy, d);
-        double map;
-        if (HomogeneousMap.applies(spec) && xx > 0 && yy > 0) {
-            double u = dot / Math.sqrt(xx * yy);
-            RoundingBounds.MapBound mb = MAP_BOUNDS.computeIfAbsent(spec, RoundingBounds.MapBound::new);
-            double g = dtype == DType.F64 ? mb.f64(u) : mb.f32((float) u);
-            map = Math.sqrt(xx * yy) / d * g + Math.abs(gx[1]) * 6 * uOut * Math.abs(dot) + 4 * uOut * Math.abs(gx[0]);
-        } else {
-            map = reference + uOut * Math.abs(gx[0]);
-        }
-        return input + reference + map;
     }
 
     @Test
@@ -121,7 +86,7 @@ class GramBuilderTest {
                 for (int i = 0; i < 30; i++) {
                     for (int j = 0; j < 40; j++) {
                         // the two builds run different GEMM blockings: each lies within the bound of the exact value
-                        double bound = 2 * tolerance(spec, all.row(i), all.row(30 + j), DType.F64);
+                        double bound = 2 * RoundingBounds.gramEntry(spec, all.row(i), all.row(30 + j), DType.F64);
                         assertEquals(k.get(i, 30 + j), kxy.get(i, j), bound, "K[" + i + "][" + (30 + j) + "]");
                     }
                 }

@@ -1,5 +1,7 @@
 package dev.tangent.kernel;
 
+import dev.tangent.memory.DType;
+
 /**
  * First-order rounding-error bounds for the kernel tests: how far a double (or float) evaluation of the recursion, of
  * a dot product, or of the fitted one-step map may lie from the exact value. The tests judge every computed entry
@@ -7,16 +9,16 @@ package dev.tangent.kernel;
  * no tolerance depends on one machine's last bits (Math.atan2 and Math.cos are only specified to an ulp or two).
  * Notation as Higham, <i>Accuracy and Stability of Numerical Algorithms</i>: u the unit roundoff, γ_n = nu/(1 − nu).
  */
-final class RoundingBounds {
-    static final double U = 0x1p-53;
-    static final double U32 = 0x1p-24;
+public final class RoundingBounds {
+    public static final double U = 0x1p-53;
+    public static final double U32 = 0x1p-24;
     /** Math.atan2 is specified within 2 ulps; NtkMap's polynomial atan2 measured 2.2e-16 relative: 4 ulps covers both. */
     static final int ATAN2_ULPS = 4;
 
     private RoundingBounds() {
     }
 
-    static double gamma(int n, double u) {
+    public static double gamma(int n, double u) {
         return n * u / (1 - n * u);
     }
 
@@ -91,6 +93,41 @@ final class RoundingBounds {
     /** {@link #recursion} for G(u) = K of unit inputs with d = 1 (what HomogeneousMap fits and HomogeneousMap.g computes). */
     static double unitRecursion(KernelSpec spec, double u) {
         return recursion(spec, u, 1, 1, 1);
+    }
+
+    private static final java.util.Map<KernelSpec, MapBound> MAP_BOUNDS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * How far GramBuilder's K(x, y) (either backend) may lie from NtkRecursion's: both sides' dot-product rounding (γ_d·Σ|x_k y_k|,
+     * f32 GEMMs in float) and norm rounding (γ_d‖x‖²) carried by the recursion's derivatives, plus each side's own
+     * rounding of the map: the recursion's running bound, or for σ_b = 0 the fitted map's bound (HomogeneousMapTest)
+     * times ‖x‖‖y‖/d with the rounding of u (6 roundings) and of the scale, and f32 output's final rounding.
+     */
+    public static double gramEntry(KernelSpec spec, double[] x, double[] y, DType dtype) {
+        int d = x.length;
+        double dot = 0, xx = 0, yy = 0;
+        for (int k = 0; k < d; k++) {
+            dot += x[k] * y[k];
+            xx += x[k] * x[k];
+            yy += y[k] * y[k];
+        }
+        double uOut = dtype == DType.F64 ? U : U32;
+        double[] gx = NtkRecursion.gradient(spec, dot, xx, yy, d);
+        double dyy = NtkRecursion.gradient(spec, dot, yy, xx, d)[2];
+        double gammaD = gamma(d, U);
+        double eDot = dot(x, y, U) + dot(x, y, uOut);
+        double input = Math.abs(gx[1]) * eDot + 2 * gammaD * (Math.abs(gx[2]) * xx + Math.abs(dyy) * yy);
+        double reference = recursion(spec, dot, xx, yy, d);
+        double map;
+        if (HomogeneousMap.applies(spec) && xx > 0 && yy > 0) {
+            double u = dot / Math.sqrt(xx * yy);
+            MapBound mb = MAP_BOUNDS.computeIfAbsent(spec, MapBound::new);
+            double g = dtype == DType.F64 ? mb.f64(u) : mb.f32((float) u);
+            map = Math.sqrt(xx * yy) / d * g + Math.abs(gx[1]) * 6 * uOut * Math.abs(dot) + 4 * uOut * Math.abs(gx[0]);
+        } else {
+            map = reference + uOut * Math.abs(gx[0]);
+        }
+        return input + reference + map;
     }
 
     /**
