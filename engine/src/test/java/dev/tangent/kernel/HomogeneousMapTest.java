@@ -53,8 +53,9 @@ class HomogeneousMapTest {
         System.out.printf("%s: degree %d, |u| <= 0.999: max error %.2e of max|G| (bound %.2e); error/bound at most %.3f (f64),"
                 + " %.3f (f32 series, degree %d), %.3f (float lanes)%n", spec, hm.pos.length - 1, worstInner, boundInner,
                 ratio64, ratio32, hm.pos32.length - 1, ratioFloat);
-        // the bound is an error analysis, not a free pass: for |u| <= 0.999 it stays at the 1e-13 level of max|G|
-        // (the fit's tail and noise), so the map is still checked to about 1000 units of rounding there
-        assertTrue(boundInner <= 1e-12, spec + ": the error bound itself is " + boundInner + " of max|G| for |u| <= 0.999");
+        // the bound is an error analysis, not a free pass: for |u| <= 0.999 the fit's tail and noise must stay below
+        // 5e-13 of max|G| (docs/architecture.md), a few times what the worst-case rounding of an f64 dot product of
+        // d = 784 inputs (γ_784 = 8.7e-14) already carries into the kernel; a shorter fit fails here
+        assertTrue(boundInner <= 5e-13, spec + ": the error bound itself is " + boundInner + " of max|G| for |u| <= 0.999");
     }
 }
