@@ -1,13 +1,11 @@
 package dev.tangent;
 
+import dev.tangent.io.Digest;
+
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -61,7 +59,7 @@ public final class RepositoryData {
             }
             for (String line : lines) {
                 String[] f = line.trim().split("\\s+\\*?", 2);
-                String found = md5(dir.resolve(f[1]));
+                String found = Digest.hex(dir.resolve(f[1]), "MD5");
                 if (!found.equalsIgnoreCase(f[0])) {
                     throw new AssertionError(dir.resolve(f[1]) + ": MD5 " + found + ", expected " + f[0] + " (from " + sums + ")");
                 }
@@ -70,19 +68,6 @@ public final class RepositoryData {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
         }
         return dir;
-    }
-
-    private static String md5(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("MD5");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("MD5 not available in this JDK", e);
-        }
     }
 
     /** Debian's dataset-fashion-mnist directory; scripts/test.sh installs the package. */
