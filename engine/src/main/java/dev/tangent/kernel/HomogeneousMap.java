@@ -132,7 +132,8 @@ final class HomogeneousMap {
         return NtkRecursion.pair(spec, u, 1, 1, 1).of(spec.kind());
     }
 
-    private static double[] fit(KernelSpec spec, int side) {
+    /** The 64 Chebyshev coefficients of one side (package-private: the tests bound the truncated tail with them). */
+    static double[] fit(KernelSpec spec, int side) {
         double[] f = new double[NODES];
         for (int k = 0; k < NODES; k++) {
             double t = (Math.cos(Math.PI * (k + 0.5) / NODES) + 1) / 2;
