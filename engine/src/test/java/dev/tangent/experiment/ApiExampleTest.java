@@ -1,6 +1,6 @@
 package dev.tangent.experiment;
 
-import dev.tangent.SharedData;
+import dev.tangent.RepositoryData;
 import dev.tangent.compute.KernelMatrix;
 import dev.tangent.compute.KernelProvider;
 import dev.tangent.compute.KernelProviders;
@@ -30,7 +30,7 @@ class ApiExampleTest {
     void theDocumentedExampleRuns() {
         KernelSpec spec = KernelSpec.parse("ntk:dense,relu,dense");
         KernelProvider provider = KernelProviders.select("auto", 2).provider();
-        try (Dataset train = DataSource.parse("mnist:" + SharedData.mnistDir() + ":test", "--train")
+        try (Dataset train = DataSource.parse("mnist:" + RepositoryData.mnistDir() + ":test", "--train")
                 .load(DType.F64, Selection.of("0,1", -1), null, "--train");
              KernelMatrix k = provider.gram(spec, train.x(), null)) {
             double[] alpha = RidgeSolver.cholesky(provider, k, train.y(), 1.0, 0);

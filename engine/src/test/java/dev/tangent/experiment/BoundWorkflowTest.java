@@ -60,7 +60,6 @@ class BoundWorkflowTest {
             }
             hinge /= 1000;
             double expected = hinge + 2 * rad.get(last, 0) + 0.056253;
-            assertEquals(expected, bound.get(last, 0), 0.1);
             assertEquals(expected, bound.get(last, 0), 1e-6, "the formula exactly, up to the rounded constant");
         }
     }

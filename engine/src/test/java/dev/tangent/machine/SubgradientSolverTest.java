@@ -5,6 +5,7 @@ import dev.tangent.compute.KernelProvider;
 import dev.tangent.MnistSplits;
 import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
+import dev.tangent.data.ReferencePython;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.Matrix;
 import org.junit.jupiter.api.Test;
@@ -99,12 +100,23 @@ class SubgradientSolverTest {
     }
 
     @Test
-    void logSpacedStepsFollowTheReferenceSchedule() {
-        // round(logspace(0, log10(59400), 300)) has 241 unique values in numpy, starting 1, 1, 1, 1, 1, 1, 1, 2, ...
-        int[] s = SubgradientSolver.logSpacedSteps(59400, 300);
-        assertEquals(1, s[0]);
-        assertEquals(59400, s[s.length - 1]);
-        assertArrayEquals(new int[] {1, 2, 3, 4, 5}, java.util.Arrays.copyOf(s, 5));
+    void logSpacedStepsFollowTheReferenceSchedule() throws Exception {
+        // spec §4.4: the unique values of round(logspace(0, log10(total), count)), as numpy computes them. Paper A's
+        // schedule (59,400 steps, 300 evaluations) has 236 of them (numpy 1.24; the first 12 of the 300 round to 1)
+        // (count 1 is left out: numpy's logspace then gives its start, 1, while the solver evaluates the last step)
+        long[][] cases = {{59_400, 300}, {40, 4}, {59_415, 3_495}, {2, 2}, {170, 17}, {1_000_000, 1_000}};
+        StringBuilder py = new StringBuilder("import numpy as np\n");
+        for (long[] c : cases) {
+            py.append("print(' '.join(str(v) for v in np.unique(np.round(np.logspace(0, np.log10(")
+                    .append(c[0]).append("), ").append(c[1]).append(")).astype(int))))\n");
+        }
+        String[] lines = ReferencePython.run(py.toString()).split("\n");
+        for (int i = 0; i < cases.length; i++) {
+            int[] expected = java.util.Arrays.stream(lines[i].trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+            assertArrayEquals(expected, SubgradientSolver.logSpacedSteps(cases[i][0], (int) cases[i][1]),
+                    "steps " + cases[i][0] + ", evaluations " + cases[i][1]);
+        }
+        assertEquals(236, SubgradientSolver.logSpacedSteps(59_400, 300).length, "paper A's 236 evaluation steps");
     }
 
     @Test
