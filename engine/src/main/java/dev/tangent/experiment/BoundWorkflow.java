@@ -227,7 +227,6 @@ public final class BoundWorkflow {
         for (GeneralizationBound.Value v : res.finalBounds()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("delta", v.delta());
-            m.put("probability_at_least", 1 - v.delta());
             m.put("confidence_term", v.confidence());
             m.put("final_bound", v.bound());
             byDelta.add(m);
