@@ -127,10 +127,11 @@ public final class NetworkCertifier implements AutoCloseable {
         double[] lo = new double[b];
         double[] hi = new double[b];
         ibp.bounds(backend, z, new double[b], lo, hi);
+        double[] mid = new double[b];
         for (int i = 0; i < b; i++) {
-            lo[i] = (lo[i] + hi[i]) / 2;
+            mid[i] = (lo[i] + hi[i]) / 2;
         }
-        return lo;
+        return mid;
     }
 
     /**
@@ -174,7 +175,7 @@ public final class NetworkCertifier implements AutoCloseable {
         }
     }
 
-    /** s·(lower bound of s·g) at each searching point's current δ. */
+    /** The certified margin at each searching point's current δ: the lower bound of s·g over its box (s = sign of g(x)). */
     private double[] margins(Backend backend, Ibp.Centres z, Ibp.Centres z0, int[] idx, int k, BinarySearch[] searches, double[] sign,
                              double[] f0) {
         double[] delta = new double[k];
