@@ -55,7 +55,11 @@ final class CpuProvider extends HostProvider {
 
     @Override
     TileMap tileMap(KernelSpec spec, double[] nx, double[] ny, int d, DType dtype) {
-        HomogeneousMap hm = homogeneous(spec);
+        return tileMap(homogeneous(spec), spec, nx, ny, d);
+    }
+
+    /** The one-step map when {@code hm} is not null, the layered map otherwise. */
+    static TileMap tileMap(HomogeneousMap hm, KernelSpec spec, double[] nx, double[] ny, int d) {
         if (hm == null) {
             return new LayeredTiles(spec, nx, ny, d);
         }
@@ -63,6 +67,17 @@ final class CpuProvider extends HostProvider {
         HomogeneousMap.Norms nb = ny == nx ? na : new HomogeneousMap.Norms(ny);
         double scale = spec.input().scale(d);
         return (c, i, j) -> hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, i, nb, j, scale);
+    }
+
+    /** Starts compiling this spec's kernels in the background (see {@link Warmup}). */
+    @Override
+    public void prepare(KernelSpec spec, DType dtype) {
+        Warmup.start(spec, dtype);
+    }
+
+    @Override
+    boolean warming(KernelSpec spec, DType dtype) {
+        return !Warmup.done(spec, dtype);
     }
 
     @Override
