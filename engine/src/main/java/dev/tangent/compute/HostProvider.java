@@ -17,9 +17,10 @@ abstract class HostProvider implements KernelProvider {
 
     /**
      * GEMM work run ahead of the maps while the kernels are compiled in the background: about 0.3–0.7 s of GEMM on two
-     * cores, the time C2 needs for them (see {@link Warmup}).
+     * cores, the time C2 needs for them (see {@link Warmup}); the system property {@code tangent.gram.aheadFlops}
+     * overrides it for measurements (0: no GEMM ahead; the cold maps then run the scalar twins).
      */
-    static final double GEMM_AHEAD_FLOPS = 1.2e11;
+    static final double GEMM_AHEAD_FLOPS = Double.parseDouble(System.getProperty("tangent.gram.aheadFlops", "1.2e11"));
 
     final Backend backend;
     final int threads;
