@@ -1,11 +1,13 @@
 package dev.tangent.compute;
 
 import dev.tangent.TangentException;
+import dev.tangent.io.Npy;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -21,7 +23,8 @@ import java.util.SplittableRandom;
  *   the bare SYRK).</li>
  * </ul>
  * TFLOP/s count n²·d flops (SYRK does n(n+1)/2·d multiply-adds of 2 flops each). {@code maxDiff} is the
- * largest |GPU − CPU| over {@code checkRows} rows (K(X_S, X) on the CPU provider) and {@code maxAbs} the largest |K| there.
+ * largest |GPU − CPU| over {@code checkRows} evenly spaced rows ({@link #sampledRows}; K(X_S, X) on the CPU provider)
+ * and {@code maxAbs} the largest |K| there.
  * Used by bench/CudaGramBenchmark (scripts/gpu-check.sh); needs a GPU.
  */
 public final class CudaTimings {
@@ -47,7 +50,7 @@ public final class CudaTimings {
      * @param x points of the Gram (n × d, in {@code dtype}); null for uniform [0, 1) data from {@code seed}
      */
     public static Result gramVsSyrk(KernelProvider provider, KernelSpec spec, Matrix x, int n, int d, DType dtype, int warmup, int reps,
-                                    long seed, int checkRows) {
+                                    long seed, int checkRows, Path rowsOut) {
         if (!(provider instanceof CudaProvider cuda)) {
             throw new TangentException("the GPU benchmark needs --backend cuda, found " + provider.name());
         }
@@ -83,7 +86,7 @@ public final class CudaTimings {
                     throw new TangentException("a " + n + " x " + n + " " + dtype + " Gram does not fit the GPU's memory; choose a smaller n");
                 }
                 if (k == warmup + reps - 1) {
-                    double[] diff = check(cuda, spec, x, dtype, km, checkRows, seed);
+                    double[] diff = check(cuda, spec, x, dtype, km, checkRows, rowsOut);
                     maxDiff = diff[0];
                     maxAbs = diff[1];
                 }
@@ -130,12 +133,24 @@ public final class CudaTimings {
         }
     }
 
-    /** {max |GPU − CPU|, max |K|} over random rows, the CPU side from the provider's host provider. */
-    private static double[] check(CudaProvider cuda, KernelSpec spec, Matrix x, DType dtype, KernelMatrix km, int rows, long seed) {
-        int n = x.rows();
+    /** The rows the benchmarks compare: {@code rows} evenly spaced rows, ⌊a·n/rows⌋ (bench/peers use the same). */
+    public static int[] sampledRows(int n, int rows) {
         rows = Math.min(rows, n);
-        SplittableRandom r = new SplittableRandom(seed + 1);
-        int[] idx = r.ints(0, n).distinct().limit(rows).toArray();
+        int[] idx = new int[rows];
+        for (int a = 0; a < rows; a++) {
+            idx[a] = (int) ((long) a * n / rows);
+        }
+        return idx;
+    }
+
+    /**
+     * {max |GPU − CPU|, max |K|} over the sampled rows, the CPU side from the provider's host provider; the device's
+     * rows are written to {@code rowsOut} (a .npy) when it is not null.
+     */
+    private static double[] check(CudaProvider cuda, KernelSpec spec, Matrix x, DType dtype, KernelMatrix km, int rows, Path rowsOut) {
+        int n = x.rows();
+        int[] idx = sampledRows(n, rows);
+        rows = idx.length;
         double diff = 0;
         double max = 0;
         try (Matrix xs = Matrix.allocate(rows, x.cols(), dtype); Matrix dev = Matrix.allocate(rows, n, dtype);
@@ -145,6 +160,9 @@ public final class CudaTimings {
                 km.copyRows(idx[a], dev.rows(a, 1));
             }
             cuda.host().gramInto(spec, xs, x, cpu, KernelProvider.Progress.NONE);
+            if (rowsOut != null) {
+                Npy.write(rowsOut, dev);
+            }
             for (int a = 0; a < rows; a++) {
                 for (int j = 0; j < n; j++) {
                     max = Math.max(max, Math.abs(cpu.get(a, j)));

@@ -42,7 +42,7 @@ public final class KernelProviders {
                 Gpu gpu = gpu(h.provider());
                 yield gpu.provider() != null
                         ? new Selection(gpu.provider(), "CUDA on " + gpu.description() + "; host work: " + h.reason(), h.fellBack())
-                        : new Selection(h.provider(), h.reason() + "; no CUDA provider (tangent info says why)", h.fellBack());
+                        : new Selection(h.provider(), h.reason() + "; CUDA unavailable: " + brief(gpu.reason()), h.fellBack());
             }
             case "cuda", "gpu" -> {
                 Selection h = host("auto", requested, threads, tile);
@@ -62,6 +62,18 @@ public final class KernelProviders {
      * description of the device, driver and libraries, or null and the reason there is none.
      */
     public record Gpu(KernelProvider provider, String description, String libraries, String reason) {
+    }
+
+    /** A reason without the directories it lists (the full text is {@link #gpu()}'s). */
+    static String brief(String reason) {
+        int cut = reason.length();
+        for (String s : new String[] {" in /", "; "}) {
+            int k = reason.indexOf(s);
+            if (k > 0) {
+                cut = Math.min(cut, k);
+            }
+        }
+        return reason.substring(0, cut);
     }
 
     /** The GPU as {@code tangent info} reports it. */
