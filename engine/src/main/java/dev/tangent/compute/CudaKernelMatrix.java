@@ -10,11 +10,13 @@ import java.lang.foreign.ValueLayout;
 /**
  * A kernel matrix in device memory (row-major, dense), served the way {@link KernelMatrix} promises: rows are copied
  * to host buffers on demand (an LRU of {@link #CACHED_ROWS} rows, so the segments of at least the two most recent
- * calls stay valid), gathers and K·v run as kernels on the device and only their results travel, K·V is a cuBLAS
- * GEMM. Every call holds the device's monitor.
+ * calls stay valid, and element reads go through it), gathers and K·v run as kernels on the device and only their
+ * results travel, K·V is a cuBLAS GEMM. Every call holds the device's monitor.
  */
 final class CudaKernelMatrix implements KernelMatrix {
-    static final int CACHED_ROWS = 8;
+    static final int CACHED_ROWS = 64;
+    /** Rows up to this size are fetched whole on the first element read from them (a copy's latency dominates). */
+    static final long ROW_FETCH_BYTES = 64L << 10;
 
     final CudaDevice dev;
     final CudaDevice.Buffer k;
@@ -28,6 +30,9 @@ final class CudaKernelMatrix implements KernelMatrix {
     private final long[] lastUse = new long[CACHED_ROWS];
     private long clock;
     private boolean closed;
+    /** Rows recently read one element at a time: a second read of such a row fetches it whole. */
+    private final int[] missed = new int[64];
+    private int missedNext;
 
     /**
      * @param owner closed with this matrix (the host matrix it was adopted from), or null
@@ -40,6 +45,7 @@ final class CudaKernelMatrix implements KernelMatrix {
         this.dtype = dtype;
         this.owner = owner;
         java.util.Arrays.fill(cachedRow, -1);
+        java.util.Arrays.fill(missed, -1);
     }
 
     @Override
@@ -62,11 +68,29 @@ final class CudaKernelMatrix implements KernelMatrix {
         return k.ptr + ((long) i * cols + j) * dtype.bytes();
     }
 
+    /**
+     * One element. From the row cache when its row is there; a narrow row, or a row read before, is fetched whole (so
+     * a loop over a row's elements, the certifier's, costs one copy per row); otherwise one element travels (a
+     * solver's diagonal).
+     */
     @Override
     public double get(int i, int j) {
         java.util.Objects.checkIndex(i, rows);
         java.util.Objects.checkIndex(j, cols);
         synchronized (dev) {
+            boolean whole = (long) cols * dtype.bytes() <= ROW_FETCH_BYTES;
+            for (int s = 0; s < CACHED_ROWS && !whole; s++) {
+                whole = cachedRow[s] == i;
+            }
+            for (int s = 0; s < missed.length && !whole; s++) {
+                whole = missed[s] == i;
+            }
+            if (whole) {
+                MemorySegment r = row(i);
+                return dtype == DType.F64 ? r.getAtIndex(ValueLayout.JAVA_DOUBLE, j) : r.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+            }
+            missed[missedNext] = i;
+            missedNext = (missedNext + 1) % missed.length;
             dev.enter();
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment v = a.allocate(8);

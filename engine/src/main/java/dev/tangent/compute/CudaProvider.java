@@ -83,11 +83,28 @@ final class CudaProvider implements KernelProvider {
     }
 
     /** The map tables of K(X, Y) in {@code dtype} (x, y already in it), or null when the spec has no device program. */
-    private static CudaMaps.Tables tables(KernelSpec spec, Matrix x, Matrix y, DType dtype) {
-        double[] nx = PanelGram.squaredNorms(x);
-        double[] ny = y == null ? nx : PanelGram.squaredNorms(y);
+    private CudaMaps.Tables tables(KernelSpec spec, Matrix x, Matrix y, DType dtype) {
+        double[] nx = squaredNorms(x);
+        double[] ny = y == null ? nx : squaredNorms(y);
         HomogeneousMap hom = KernelProviders.vectorApiReadable() ? CpuProvider.homogeneous(spec) : null;
         return CudaMaps.tables(spec, hom, nx, ny, x.cols(), dtype);
+    }
+
+    /** {@link PanelGram#squaredNorms} in row blocks on the host threads (the one O(n·d) step of a Gram on the host). */
+    private double[] squaredNorms(Matrix x) {
+        int n = x.rows();
+        int block = 1024;
+        int blocks = (n + block - 1) / block;
+        double[] out = new double[n];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Parallel.run(Math.min(threads(), Math.max(blocks, 1)), "tangent-cuda-norms", () -> {
+            for (int b; (b = next.getAndIncrement()) < blocks; ) {
+                int r0 = b * block;
+                int h = Math.min(block, n - r0);
+                System.arraycopy(PanelGram.squaredNorms(x.rows(r0, h)), 0, out, r0, h);
+            }
+        });
+        return out;
     }
 
     private static void checkShapes(Matrix x, Matrix y) {
