@@ -1,6 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.GpuTest;
+import dev.tangent.compute.CudaTimings;
 import dev.tangent.io.Npy;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -53,15 +54,9 @@ class CudaCliGpuTest {
                         c.toString());
                 assertEquals(0, oc.code(), oc.err());
                 try (Matrix a = Npy.readMatrix(g, DType.F64, ""); Matrix b = Npy.readMatrix(c, DType.F64, "")) {
-                    double max = 0;
-                    double diff = 0;
-                    for (int i = 0; i < a.rows(); i++) {
-                        for (int j = 0; j < a.cols(); j++) {
-                            max = Math.max(max, Math.abs(b.get(i, j)));
-                            diff = Math.max(diff, Math.abs(a.get(i, j) - b.get(i, j)));
-                        }
-                    }
-                    assertTrue(diff <= (dtype.equals("f64") ? 1e-10 : 1e-4) * max, kernel + " " + dtype + ": " + diff + " of " + max);
+                    double[] dm = CudaTimings.difference(a, b);
+                    assertTrue(dm[0] <= (dtype.equals("f64") ? 1e-10 : 1e-4) * dm[1] && dm[2] == 1,
+                            kernel + " " + dtype + ": " + dm[0] + " of " + dm[1] + ", symmetric: " + dm[2]);
                 }
             }
         }

@@ -133,6 +133,27 @@ public final class CudaTimings {
         }
     }
 
+    /**
+     * {max |a − b|, max |b|} over two matrices of one shape, and whether {@code a} is exactly symmetric (1) or not (0)
+     * when it is square: how every GPU result is judged against the CPU provider's {@code b}.
+     */
+    public static double[] difference(Matrix a, Matrix b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException("shapes differ: " + a + " and " + b);
+        }
+        double max = 0;
+        double diff = 0;
+        boolean symmetric = a.rows() == a.cols();
+        for (int i = 0; i < a.rows(); i++) {
+            for (int j = 0; j < a.cols(); j++) {
+                max = Math.max(max, Math.abs(b.get(i, j)));
+                diff = Math.max(diff, Math.abs(a.get(i, j) - b.get(i, j)));
+                symmetric &= a.rows() != a.cols() || a.get(i, j) == a.get(j, i);
+            }
+        }
+        return new double[] {diff, max, symmetric ? 1 : 0};
+    }
+
     /** The rows the benchmarks compare: {@code rows} evenly spaced rows, ⌊a·n/rows⌋ (bench/peers use the same). */
     public static int[] sampledRows(int n, int rows) {
         rows = Math.min(rows, n);
@@ -151,6 +172,9 @@ public final class CudaTimings {
         int n = x.rows();
         int[] idx = sampledRows(n, rows);
         rows = idx.length;
+        if (rows == 0) {
+            return new double[] {0, 0};
+        }
         double diff = 0;
         double max = 0;
         try (Matrix xs = Matrix.allocate(rows, x.cols(), dtype); Matrix dev = Matrix.allocate(rows, n, dtype);
@@ -163,13 +187,8 @@ public final class CudaTimings {
             if (rowsOut != null) {
                 Npy.write(rowsOut, dev);
             }
-            for (int a = 0; a < rows; a++) {
-                for (int j = 0; j < n; j++) {
-                    max = Math.max(max, Math.abs(cpu.get(a, j)));
-                    diff = Math.max(diff, Math.abs(cpu.get(a, j) - dev.get(a, j)));
-                }
-            }
+            double[] dm = difference(dev, cpu);
+            return new double[] {dm[0], dm[1]};
         }
-        return new double[] {diff, max};
     }
 }

@@ -56,19 +56,10 @@ class CudaProviderGpuTest {
 
     /** max |a − b| ≤ tol·max|b| over two host matrices, and exact symmetry of {@code a} when asked. */
     private static void assertClose(Matrix a, Matrix b, double tol, boolean symmetric, String what) {
-        double max = 0;
-        double diff = 0;
-        for (int i = 0; i < a.rows(); i++) {
-            for (int j = 0; j < a.cols(); j++) {
-                max = Math.max(max, Math.abs(b.get(i, j)));
-                diff = Math.max(diff, Math.abs(a.get(i, j) - b.get(i, j)));
-                if (symmetric) {
-                    assertEquals(a.get(i, j), a.get(j, i), 0.0, what + ": K(X, X) exactly symmetric at " + i + ", " + j);
-                }
-            }
-        }
-        assertTrue(diff <= tol * max, what + ": max |GPU - CPU| = " + diff + " of max |K| = " + max);
-        System.out.printf("%s: max |GPU - CPU| = %.2e of max |K| = %.3e (%.1e)%n", what, diff, max, diff / max);
+        double[] dm = CudaTimings.difference(a, b);
+        assertTrue(!symmetric || dm[2] == 1, what + ": K(X, X) exactly symmetric");
+        assertTrue(dm[0] <= tol * dm[1], what + ": max |GPU - CPU| = " + dm[0] + " of max |K| = " + dm[1]);
+        System.out.printf("%s: max |GPU - CPU| = %.2e of max |K| = %.3e (%.1e)%n", what, dm[0], dm[1], dm[0] / dm[1]);
     }
 
     private static Matrix host(KernelMatrix k) {
