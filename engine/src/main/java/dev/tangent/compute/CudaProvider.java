@@ -137,9 +137,16 @@ final class CudaProvider implements KernelProvider {
                 dev.enter();
                 CudaPlan r = allowResident ? CudaPlan.resident(n, m, xx.cols(), dtype, yy == null, t.layers(), dev.memory()[0]) : null;
                 if (r != null) {
-                    KernelMatrix k = CudaGram.resident(dev, t, xx, yy, deviceMs);
-                    progress.done(1, 1);
-                    return k;
+                    try {
+                        KernelMatrix k = CudaGram.resident(dev, t, xx, yy, deviceMs);
+                        progress.done(1, 1);
+                        return k;
+                    } catch (CudaDevice.CudaException e) {
+                        if (!e.outOfMemory()) {
+                            throw e;
+                        }
+                        // another process took the memory since the plan: stream the panels to the host instead
+                    }
                 }
             }
             Matrix out = Matrix.allocate(n, m, dtype);
