@@ -179,8 +179,9 @@ final class CudaProvider implements KernelProvider {
         }
     }
 
+    /** Rows become final together, when the last panel is copied back (the GPU path reports them all at the end). */
     @Override
-    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress) {
+    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal) {
         checkShapes(x, y);
         Matrix xx = x.dtype() == out.dtype() ? x : x.copy(out.dtype());
         Matrix yy = y == null || y == x ? null : y.dtype() == out.dtype() ? y : y.copy(out.dtype());
@@ -188,10 +189,13 @@ final class CudaProvider implements KernelProvider {
             PanelGram.check(xx, yy, out);
             CudaMaps.Tables t = tables(spec, xx, yy, out.dtype());
             if (t == null) {
-                host.gramInto(spec, xx, yy, out, progress);
+                host.gramInto(spec, xx, yy, out, progress, rowsFinal);
                 return;
             }
             gramInto(spec, xx, yy, out, progress, t, 0);
+            if (rowsFinal != null) {
+                rowsFinal.accept(out.rows());
+            }
         } finally {
             if (xx != x) {
                 xx.close();
