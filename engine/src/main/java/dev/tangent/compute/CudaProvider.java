@@ -208,33 +208,22 @@ final class CudaProvider implements KernelProvider {
 
     /**
      * A kernel the device does not run goes to the host provider (row panels streamed in bounded memory); one it runs is
-     * built whole in host memory from the device's panels (its size checked first), then written: temp file, rename.
+     * built whole in host memory from the device's panels ({@link #gramInto}; its size checked first), then written:
+     * temp file, rename.
      */
     @Override
     public void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress) {
         checkShapes(x, y);
-        Matrix xx = x.dtype() == dtype ? x : x.copy(dtype);
-        Matrix yy = y == null || y == x ? null : y.dtype() == dtype ? y : y.copy(dtype);
-        try {
-            CudaMaps.Tables t = tables(spec, xx, yy, dtype);
-            if (t == null) {
-                host.writeGram(spec, xx, yy, dtype, file, progress);
-                return;
-            }
-            int m = yy == null ? xx.rows() : yy.rows();
-            MemoryBudget.require(Matrix.byteSize(xx.rows(), m, dtype),
-                    String.format(Locale.ROOT, "the %d x %d %s Gram written to %s", xx.rows(), m, dtype, file));
-            try (Matrix out = Matrix.allocate(xx.rows(), m, dtype)) {
-                gramInto(spec, xx, yy, out, progress, t, 0);
-                Npy.write(file, out);
-            }
-        } finally {
-            if (xx != x) {
-                xx.close();
-            }
-            if (yy != null && yy != y) {
-                yy.close();
-            }
+        if (CudaMaps.program(spec) == null) {
+            host.writeGram(spec, x, y, dtype, file, progress);
+            return;
+        }
+        int m = y == null ? x.rows() : y.rows();
+        MemoryBudget.require(Matrix.byteSize(x.rows(), m, dtype),
+                String.format(Locale.ROOT, "the %d x %d %s Gram written to %s", x.rows(), m, dtype, file));
+        try (Matrix out = Matrix.allocate(x.rows(), m, dtype)) {
+            gramInto(spec, x, y, out, progress);
+            Npy.write(file, out);
         }
     }
 
