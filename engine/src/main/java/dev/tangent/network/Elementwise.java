@@ -61,4 +61,153 @@ final class Elementwise {
     static void axpy(double a, Matrix x, Matrix y) {
         dev.tangent.compute.Blocks.axpy(a, x, y);
     }
+
+    /** Σ θ² over the matrix, in double. */
+    static double sumOfSquares(Matrix a) {
+        MemorySegment s = a.segment();
+        double sum = 0;
+        for (int i = 0; i < a.rows(); i++) {
+            long row = a.byteIndex(i, 0);
+            if (a.dtype() == DType.F64) {
+                for (int j = 0; j < a.cols(); j++) {
+                    double v = s.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, row + 8L * j);
+                    sum += v * v;
+                }
+            } else {
+                for (int j = 0; j < a.cols(); j++) {
+                    double v = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, row + 4L * j);
+                    sum += v * v;
+                }
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * z ← z + 1·bᵀ (b a 1 × N row, or null for none), then h ← scale·max(z, 0): a hidden layer's bias and ReLU in one
+     * pass (z keeps the pre-activations for the backward pass).
+     */
+    static void biasRelu(Matrix z, Matrix b, Matrix h, double scale) {
+        MemorySegment zs = z.segment();
+        MemorySegment hs = h.segment();
+        int n = z.cols();
+        for (int i = 0; i < z.rows(); i++) {
+            long zr = z.byteIndex(i, 0);
+            long hr = h.byteIndex(i, 0);
+            if (z.dtype() == DType.F64) {
+                MemorySegment bs = b == null ? null : b.segment();
+                long br = b == null ? 0 : b.byteIndex(0, 0);
+                for (int j = 0; j < n; j++) {
+                    double v = zs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, zr + 8L * j);
+                    if (bs != null) {
+                        v += bs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, br + 8L * j);
+                        zs.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, zr + 8L * j, v);
+                    }
+                    hs.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, hr + 8L * j, v > 0 ? v * scale : 0.0);
+                }
+            } else {
+                MemorySegment bs = b == null ? null : b.segment();
+                long br = b == null ? 0 : b.byteIndex(0, 0);
+                float sc = (float) scale;
+                for (int j = 0; j < n; j++) {
+                    float v = zs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, zr + 4L * j);
+                    if (bs != null) {
+                        v += bs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, br + 4L * j);
+                        zs.set(ValueLayout.JAVA_FLOAT_UNALIGNED, zr + 4L * j, v);
+                    }
+                    hs.set(ValueLayout.JAVA_FLOAT_UNALIGNED, hr + 4L * j, v > 0 ? (scale == 1 ? v : v * sc) : 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * p ← s(z)·p with the reference's gate s(z) = (sign(z) + 1)/2: 1 for z &gt; 0, ½ at z = 0, 0 below (spec §10
+     * item 17).
+     */
+    static void gate(Matrix z, Matrix p) {
+        MemorySegment zs = z.segment();
+        MemorySegment ps = p.segment();
+        int n = z.cols();
+        for (int i = 0; i < z.rows(); i++) {
+            long zr = z.byteIndex(i, 0);
+            long pr = p.byteIndex(i, 0);
+            if (z.dtype() == DType.F64) {
+                for (int j = 0; j < n; j++) {
+                    double v = zs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, zr + 8L * j);
+                    if (!(v > 0)) {
+                        long at = pr + 8L * j;
+                        ps.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, v == 0 ? 0.5 * ps.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at) : 0.0);
+                    }
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    float v = zs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, zr + 4L * j);
+                    if (!(v > 0)) {
+                        long at = pr + 4L * j;
+                        ps.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, v == 0 ? 0.5f * ps.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) : 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * d ← scale·d ⊙ 1[z &gt; 0] (ReLU's derivative, 0 at the kink as TensorFlow's), returning the column sums of the
+     * result (a bias gradient), in double.
+     */
+    static double[] maskScaleColumnSums(Matrix d, Matrix z, double scale) {
+        MemorySegment ds = d.segment();
+        MemorySegment zs = z.segment();
+        int n = d.cols();
+        double[] sums = new double[n];
+        for (int i = 0; i < d.rows(); i++) {
+            long dr = d.byteIndex(i, 0);
+            long zr = z.byteIndex(i, 0);
+            if (d.dtype() == DType.F64) {
+                for (int j = 0; j < n; j++) {
+                    long at = dr + 8L * j;
+                    double v = zs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, zr + 8L * j) > 0 ? scale * ds.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at) : 0.0;
+                    ds.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, v);
+                    sums[j] += v;
+                }
+            } else {
+                float sc = (float) scale;
+                for (int j = 0; j < n; j++) {
+                    long at = dr + 4L * j;
+                    float v = zs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, zr + 4L * j) > 0 ? sc * ds.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) : 0f;
+                    ds.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, v);
+                    sums[j] += v;
+                }
+            }
+        }
+        return sums;
+    }
+
+    /** y ← y + 1·cᵀ: the 1 × C output bias added to every row. */
+    static void addRow(Matrix y, Matrix c) {
+        for (int i = 0; i < y.rows(); i++) {
+            for (int k = 0; k < y.cols(); k++) {
+                y.set(i, k, y.get(i, k) + c.get(0, k));
+            }
+        }
+    }
+
+    /** Column sums of r, in double. */
+    static double[] columnSums(Matrix r) {
+        double[] s = new double[r.cols()];
+        for (int i = 0; i < r.rows(); i++) {
+            for (int k = 0; k < r.cols(); k++) {
+                s[k] += r.get(i, k);
+            }
+        }
+        return s;
+    }
+
+    /** Writes {@code v} into the 1 × n row matrix {@code row}. */
+    static void setRow(Matrix row, double[] v) {
+        for (int j = 0; j < v.length; j++) {
+            row.set(0, j, v[j]);
+        }
+    }
 }
