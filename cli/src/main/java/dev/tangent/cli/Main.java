@@ -24,7 +24,7 @@ import java.util.Set;
         description = "Panama-native engine for neural-tangent-kernel research: analytic NTK/NNGP Gram matrices, the kernel "
                 + "machines that wide ReLU networks are equivalent to, and the workflows of the two papers.",
         subcommands = {InfoCommand.class, DataCommand.class, GramCommand.class, TrainCommand.class, PredictCommand.class,
-                EquivalenceCommand.class, BoundCommand.class, CertifyCommand.class, BenchCommand.class, HelpCommand.class},
+                EquivalenceCommand.class, FitCommand.class, RfGramCommand.class, BoundCommand.class, CertifyCommand.class, BenchCommand.class, HelpCommand.class},
         footer = {"", "Every command has --help and --version; 'tangent help data export' shows a subcommand's help. "
                 + "Documentation: README.md and docs/ in the source tree."})
 public final class Main implements Runnable {
