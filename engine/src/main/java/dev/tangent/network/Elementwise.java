@@ -1,5 +1,6 @@
 package dev.tangent.network;
 
+import dev.tangent.compute.NetworkKernels;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
@@ -88,35 +89,14 @@ final class Elementwise {
      * pass (z keeps the pre-activations for the backward pass).
      */
     static void biasRelu(Matrix z, Matrix b, Matrix h, double scale) {
-        MemorySegment zs = z.segment();
-        MemorySegment hs = h.segment();
         int n = z.cols();
         for (int i = 0; i < z.rows(); i++) {
-            long zr = z.byteIndex(i, 0);
-            long hr = h.byteIndex(i, 0);
             if (z.dtype() == DType.F64) {
-                MemorySegment bs = b == null ? null : b.segment();
-                long br = b == null ? 0 : b.byteIndex(0, 0);
-                for (int j = 0; j < n; j++) {
-                    double v = zs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, zr + 8L * j);
-                    if (bs != null) {
-                        v += bs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, br + 8L * j);
-                        zs.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, zr + 8L * j, v);
-                    }
-                    hs.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, hr + 8L * j, v > 0 ? v * scale : 0.0);
-                }
+                NetworkKernels.biasRelu64(n, z.segment(), z.byteIndex(i, 0), b == null ? null : b.segment(),
+                        b == null ? -1 : b.byteIndex(0, 0), h.segment(), h.byteIndex(i, 0), scale);
             } else {
-                MemorySegment bs = b == null ? null : b.segment();
-                long br = b == null ? 0 : b.byteIndex(0, 0);
-                float sc = (float) scale;
-                for (int j = 0; j < n; j++) {
-                    float v = zs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, zr + 4L * j);
-                    if (bs != null) {
-                        v += bs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, br + 4L * j);
-                        zs.set(ValueLayout.JAVA_FLOAT_UNALIGNED, zr + 4L * j, v);
-                    }
-                    hs.set(ValueLayout.JAVA_FLOAT_UNALIGNED, hr + 4L * j, v > 0 ? (scale == 1 ? v : v * sc) : 0f);
-                }
+                NetworkKernels.biasRelu32(n, z.segment(), z.byteIndex(i, 0), b == null ? null : b.segment(),
+                        b == null ? -1 : b.byteIndex(0, 0), h.segment(), h.byteIndex(i, 0), (float) scale);
             }
         }
     }
@@ -126,28 +106,12 @@ final class Elementwise {
      * item 17).
      */
     static void gate(Matrix z, Matrix p) {
-        MemorySegment zs = z.segment();
-        MemorySegment ps = p.segment();
         int n = z.cols();
         for (int i = 0; i < z.rows(); i++) {
-            long zr = z.byteIndex(i, 0);
-            long pr = p.byteIndex(i, 0);
             if (z.dtype() == DType.F64) {
-                for (int j = 0; j < n; j++) {
-                    double v = zs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, zr + 8L * j);
-                    if (!(v > 0)) {
-                        long at = pr + 8L * j;
-                        ps.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, v == 0 ? 0.5 * ps.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at) : 0.0);
-                    }
-                }
+                NetworkKernels.gate64(n, z.segment(), z.byteIndex(i, 0), p.segment(), p.byteIndex(i, 0));
             } else {
-                for (int j = 0; j < n; j++) {
-                    float v = zs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, zr + 4L * j);
-                    if (!(v > 0)) {
-                        long at = pr + 4L * j;
-                        ps.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, v == 0 ? 0.5f * ps.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) : 0f);
-                    }
-                }
+                NetworkKernels.gate32(n, z.segment(), z.byteIndex(i, 0), p.segment(), p.byteIndex(i, 0));
             }
         }
     }
@@ -157,31 +121,15 @@ final class Elementwise {
      * result (a bias gradient), in double.
      */
     static double[] maskScaleColumnSums(Matrix d, Matrix z, double scale) {
-        MemorySegment ds = d.segment();
-        MemorySegment zs = z.segment();
         int n = d.cols();
-        double[] sums = new double[n];
         for (int i = 0; i < d.rows(); i++) {
-            long dr = d.byteIndex(i, 0);
-            long zr = z.byteIndex(i, 0);
             if (d.dtype() == DType.F64) {
-                for (int j = 0; j < n; j++) {
-                    long at = dr + 8L * j;
-                    double v = zs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, zr + 8L * j) > 0 ? scale * ds.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at) : 0.0;
-                    ds.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, v);
-                    sums[j] += v;
-                }
+                NetworkKernels.maskScale64(n, d.segment(), d.byteIndex(i, 0), z.segment(), z.byteIndex(i, 0), scale);
             } else {
-                float sc = (float) scale;
-                for (int j = 0; j < n; j++) {
-                    long at = dr + 4L * j;
-                    float v = zs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, zr + 4L * j) > 0 ? sc * ds.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) : 0f;
-                    ds.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, v);
-                    sums[j] += v;
-                }
+                NetworkKernels.maskScale32(n, d.segment(), d.byteIndex(i, 0), z.segment(), z.byteIndex(i, 0), (float) scale);
             }
         }
-        return sums;
+        return columnSums(d);
     }
 
     /** y ← y + 1·cᵀ: the 1 × C output bias added to every row. */
@@ -196,10 +144,10 @@ final class Elementwise {
     /** Column sums of r, in double. */
     static double[] columnSums(Matrix r) {
         double[] s = new double[r.cols()];
-        for (int i = 0; i < r.rows(); i++) {
-            for (int k = 0; k < r.cols(); k++) {
-                s[k] += r.get(i, k);
-            }
+        if (r.dtype() == DType.F64) {
+            NetworkKernels.addColumnSums64(r.rows(), r.cols(), r.segment(), r.byteIndex(0, 0), r.ld(), s);
+        } else {
+            NetworkKernels.addColumnSums32(r.rows(), r.cols(), r.segment(), r.byteIndex(0, 0), r.ld(), s);
         }
         return s;
     }

@@ -44,7 +44,8 @@ public final class NeuralTangentModel implements FiniteWidthModel {
         this.a = Matrix.allocate(width, outputs, dtype);
         this.c = Matrix.allocate(1, outputs, dtype);
         this.g = Matrix.allocate(width, d, dtype);
-        this.params = List.of(new Parameter("layer2", a, 0, 1), new Parameter("layer2_bias", c, 0, 1), new Parameter("layer1_var", g, 1, 1));
+        this.params = List.of(new Parameter("layer2", a, 0, 1), new Parameter("layer2_bias", c, 0, 1),
+                new Parameter("layer1_var", g, 1, 1));
         this.work = new Workspace(dtype);
     }
 

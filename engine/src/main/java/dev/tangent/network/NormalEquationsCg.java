@@ -62,7 +62,8 @@ public final class NormalEquationsCg {
      * Where an interrupted solve stood at a checkpoint: enough to continue it exactly (the iterate, residual and
      * direction, ρ of the last iteration, the best checkpoint so far and the objective history).
      */
-    public record State(int iteration, double[] x, double[] r, double[] p, double rhoPrev, double best, double[] xBest, List<Check> history) {
+    public record State(int iteration, double[] x, double[] r, double[] p, double rhoPrev, double best, double[] xBest,
+                        List<Check> history) {
     }
 
     /** What the solve did; the model's parameters hold the returned θ. */
@@ -229,7 +230,8 @@ public final class NormalEquationsCg {
      * Solves for θ; on return the model's parameters hold it. {@code resume}, when not null, continues a solve from a
      * {@link State} its listener kept.
      */
-    public static Result solve(Backend backend, FiniteWidthModel model, ModelTrainer.Data train, Config cfg, State resume, Listener listener) {
+    public static Result solve(Backend backend, FiniteWidthModel model, ModelTrainer.Data train, Config cfg, State resume,
+                               Listener listener) {
         if (!model.linear()) {
             throw new TangentException("--optimizer cg needs a model linear in its parameters (rf or nt), found " + model.kind());
         }

@@ -1,10 +1,10 @@
 package dev.tangent.network;
 
+import dev.tangent.compute.NetworkKernels;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,6 +48,14 @@ public sealed interface Optimizer extends AutoCloseable permits Optimizer.Adam, 
 
     @Override
     void close();
+
+    /** A contiguous matrix's elements as a segment starting at element 0. */
+    private static MemorySegment seg(Matrix m) {
+        if (!m.isContiguous()) {
+            throw new IllegalArgumentException("optimiser state must be contiguous, found " + m);
+        }
+        return m.segment().asSlice(m.offset(), Matrix.byteSize(m.rows(), m.cols(), m.dtype()));
+    }
 
     static Optimizer adam(FiniteWidthModel model) {
         return new Adam(model, 0.9, 0.999, 1e-8);
@@ -105,55 +113,17 @@ public sealed interface Optimizer extends AutoCloseable permits Optimizer.Adam, 
                 double decay = rho * p.penalty();
                 if (dtype == DType.F64) {
                     double alpha = lr * Math.sqrt(1 - b2p) / (1 - b1p);
-                    penalty += p.penalty() / 2 * adam64(n, th.segment(), grads.get(q).segment(), m.get(q).segment(), v.get(q).segment(), p.gradientScale(), decay, alpha,
+                    penalty += p.penalty() / 2 * NetworkKernels.adam64(n, seg(th), seg(grads.get(q)), seg(m.get(q)), seg(v.get(q)),
+                            p.gradientScale(), decay, alpha,
                             beta1, beta2, epsilon);
                 } else {
                     float alpha = (float) lr * (float) Math.sqrt(1f - (float) b2p) / (1f - (float) b1p);
-                    penalty += p.penalty() / 2 * adam32(n, th.segment(), grads.get(q).segment(), m.get(q).segment(), v.get(q).segment(), (float) p.gradientScale(),
+                    penalty += p.penalty() / 2 * NetworkKernels.adam32(n, seg(th), seg(grads.get(q)), seg(m.get(q)), seg(v.get(q)),
+                            (float) p.gradientScale(),
                             (float) decay, alpha, (float) beta1, (float) beta2, (float) epsilon);
                 }
             }
             return penalty;
-        }
-
-        private static double adam64(long n, MemorySegment th, MemorySegment gr, MemorySegment ms, MemorySegment vs, double scale,
-                                   double decay, double alpha, double b1, double b2, double eps) {
-            double sq = 0;
-            for (long i = 0; i < n; i++) {
-                long at = i * 8;
-                double w = th.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at);
-                sq += w * w;
-                double g = scale * (gr.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at) + decay * w);
-                double mi = ms.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at);
-                double vi = vs.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at);
-                mi += (g - mi) * (1 - b1);
-                vi += (g * g - vi) * (1 - b2);
-                ms.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, mi);
-                vs.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, vi);
-                th.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, w - mi * alpha / (Math.sqrt(vi) + eps));
-            }
-            return sq;
-        }
-
-        private static double adam32(long n, MemorySegment th, MemorySegment gr, MemorySegment ms, MemorySegment vs, float scale,
-                                   float decay, float alpha, float b1, float b2, float eps) {
-            double sq = 0;
-            float c1 = 1f - b1;
-            float c2 = 1f - b2;
-            for (long i = 0; i < n; i++) {
-                long at = i * 4;
-                float w = th.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at);
-                sq += (double) w * w;
-                float g = scale * (gr.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) + decay * w);
-                float mi = ms.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at);
-                float vi = vs.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at);
-                mi += (g - mi) * c1;
-                vi += (g * g - vi) * c2;
-                ms.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, mi);
-                vs.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, vi);
-                th.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, w - mi * alpha / ((float) Math.sqrt(vi) + eps));
-            }
-            return sq;
         }
 
         @Override
@@ -217,43 +187,13 @@ public sealed interface Optimizer extends AutoCloseable permits Optimizer.Adam, 
                 long n = (long) th.rows() * th.cols();
                 double decay = rho * p.penalty();
                 if (dtype == DType.F64) {
-                    penalty += p.penalty() / 2 * momentum64(n, th.segment(), grads.get(q).segment(), accum.get(q).segment(), p.gradientScale(), decay, lr, mu);
+                    penalty += p.penalty() / 2 * NetworkKernels.momentum64(n, seg(th), seg(grads.get(q)), seg(accum.get(q)), p.gradientScale(), decay, lr, mu);
                 } else {
-                    penalty += p.penalty() / 2 * momentum32(n, th.segment(), grads.get(q).segment(), accum.get(q).segment(), (float) p.gradientScale(), (float) decay,
+                    penalty += p.penalty() / 2 * NetworkKernels.momentum32(n, seg(th), seg(grads.get(q)), seg(accum.get(q)), (float) p.gradientScale(), (float) decay,
                             (float) lr, (float) mu);
                 }
             }
             return penalty;
-        }
-
-        private static double momentum64(long n, MemorySegment th, MemorySegment gr, MemorySegment ac, double scale, double decay, double lr,
-                                       double mu) {
-            double sq = 0;
-            for (long i = 0; i < n; i++) {
-                long at = i * 8;
-                double w = th.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at);
-                sq += w * w;
-                double g = scale * (gr.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at) + decay * w);
-                double a = ac.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at) * mu + g;
-                ac.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, a);
-                th.set(ValueLayout.JAVA_DOUBLE_UNALIGNED, at, w - a * lr);
-            }
-            return sq;
-        }
-
-        private static double momentum32(long n, MemorySegment th, MemorySegment gr, MemorySegment ac, float scale, float decay, float lr,
-                                       float mu) {
-            double sq = 0;
-            for (long i = 0; i < n; i++) {
-                long at = i * 4;
-                float w = th.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at);
-                sq += (double) w * w;
-                float g = scale * (gr.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) + decay * w);
-                float a = ac.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) * mu + g;
-                ac.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, a);
-                th.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, w - a * lr);
-            }
-            return sq;
         }
 
         @Override
