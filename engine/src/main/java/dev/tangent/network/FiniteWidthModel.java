@@ -15,7 +15,7 @@ import java.util.List;
  * <p>The passes share a workspace the model owns: {@link #forward} returns a view of it that stays valid until the next
  * forward, and {@link #backward} differentiates the most recent forward. Not thread-safe.
  */
-public sealed interface FiniteWidthModel extends AutoCloseable permits RandomFeaturesModel, NeuralTangentModel, MeanFieldNetwork {
+public sealed interface FiniteWidthModel extends AutoCloseable permits ModelBase {
 
     /**
      * A trainable variable.

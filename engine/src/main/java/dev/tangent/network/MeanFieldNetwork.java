@@ -26,28 +26,19 @@ import java.util.List;
  * draws W₁, then each deeper W, then a, from numpy's {@code RandomState(seed)} in row-major order, so its runs are
  * statistically, not bitwise, comparable with the reference's.
  */
-public final class MeanFieldNetwork implements FiniteWidthModel {
+public final class MeanFieldNetwork extends ModelBase {
     /** The hidden biases' initial value. */
     public static final double BIAS_INIT = 0.01;
 
-    private final int d;
-    private final int width;
-    private final int outputs;
     private final int layers;
-    private final DType dtype;
-    /** W₁, b₁, W₂, b₂, …, a, c. */
-    private final List<Parameter> params;
-    private final Workspace work;
     private Matrix lastX;
 
+    /** @param params W₁, b₁, W₂, b₂, …, a, c */
     private MeanFieldNetwork(int d, int width, int outputs, int layers, DType dtype, List<Parameter> params) {
-        this.d = d;
-        this.width = width;
-        this.outputs = outputs;
+        super(d, width, outputs, dtype);
         this.layers = layers;
-        this.dtype = dtype;
         this.params = params;
-        this.work = new Workspace(dtype);
+        this.owned = List.of();
     }
 
     /** The network with L = {@code layers} hidden layers, initialised from {@code RandomState(seed)}. */
@@ -94,34 +85,9 @@ public final class MeanFieldNetwork implements FiniteWidthModel {
         return "nn";
     }
 
-    @Override
-    public int inputDim() {
-        return d;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    @Override
-    public int outputs() {
-        return outputs;
-    }
-
     /** L, the number of hidden layers. */
     public int layers() {
         return layers;
-    }
-
-    @Override
-    public DType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return params;
     }
 
     @Override
@@ -187,9 +153,4 @@ public final class MeanFieldNetwork implements FiniteWidthModel {
         }
     }
 
-    @Override
-    public void close() {
-        work.close();
-        params.forEach(p -> p.value().close());
-    }
 }

@@ -18,27 +18,18 @@ import java.util.List;
  * The first-order regulariser is ρ‖G‖²/2 only. Per batch: P = X·Gᵀ (one B × d × N GEMM), the gate, and two thin
  * GEMMs; backward M = s ⊙ (dOut·a₀), ∂G = Mᵀ·X (one N × B × d GEMM).
  */
-public final class NeuralTangentModel implements FiniteWidthModel {
-    private final int d;
-    private final int width;
-    private final int outputs;
-    private final DType dtype;
+public final class NeuralTangentModel extends ModelBase {
     private final Matrix w;
     private final Matrix a0;
     private final Matrix a;
     private final Matrix c;
     private final Matrix g;
-    private final List<Parameter> params;
-    private final Workspace work;
     private Matrix lastX;
     private Matrix lastZ;
     private Matrix lastH;
 
     private NeuralTangentModel(Matrix w, Matrix a0) {
-        this.d = w.rows();
-        this.width = w.cols();
-        this.outputs = a0.rows();
-        this.dtype = w.dtype();
+        super(w.rows(), w.cols(), a0.rows(), w.dtype());
         this.w = w;
         this.a0 = a0;
         this.a = Matrix.allocate(width, outputs, dtype);
@@ -46,7 +37,7 @@ public final class NeuralTangentModel implements FiniteWidthModel {
         this.g = Matrix.allocate(width, d, dtype);
         this.params = List.of(new Parameter("layer2", a, 0, 1), new Parameter("layer2_bias", c, 0, 1),
                 new Parameter("layer1_var", g, 1, 1));
-        this.work = new Workspace(dtype);
+        this.owned = List.of(w, a0);
     }
 
     /**
@@ -69,31 +60,6 @@ public final class NeuralTangentModel implements FiniteWidthModel {
     @Override
     public String kind() {
         return "nt";
-    }
-
-    @Override
-    public int inputDim() {
-        return d;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    @Override
-    public int outputs() {
-        return outputs;
-    }
-
-    @Override
-    public DType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return params;
     }
 
     @Override
@@ -154,13 +120,4 @@ public final class NeuralTangentModel implements FiniteWidthModel {
         backend.gemm(true, false, 1.0, m, lastX, 0.0, grads.get(2));
     }
 
-    @Override
-    public void close() {
-        work.close();
-        w.close();
-        a0.close();
-        a.close();
-        c.close();
-        g.close();
-    }
 }

@@ -18,28 +18,19 @@ import java.util.List;
  * The first-order regulariser is ρ‖a‖²/2 ({@code tf.nn.l2_loss(at)}); c is not penalised there (the CG path penalises
  * both, see {@link NormalEquationsCg}). The model is linear in (a, c) and 0 at initialisation.
  */
-public final class RandomFeaturesModel implements FiniteWidthModel {
-    private final int d;
-    private final int width;
-    private final int outputs;
-    private final DType dtype;
+public final class RandomFeaturesModel extends ModelBase {
     private final Matrix w;
     private final Matrix a;
     private final Matrix c;
-    private final List<Parameter> params;
-    private final Workspace work;
     private Matrix lastFeatures;
 
     private RandomFeaturesModel(Matrix w, int outputs) {
-        this.d = w.rows();
-        this.width = w.cols();
-        this.outputs = outputs;
-        this.dtype = w.dtype();
+        super(w.rows(), w.cols(), outputs, w.dtype());
         this.w = w;
         this.a = Matrix.allocate(width, outputs, dtype);
         this.c = Matrix.allocate(1, outputs, dtype);
         this.params = List.of(new Parameter("layer2", a, 1, 1), new Parameter("layer2_bias", c, 0, 1));
-        this.work = new Workspace(dtype);
+        this.owned = List.of(w);
     }
 
     /** The model with W from {@code RandomState(seed)} (the reference's seed is 1990) and a = 0, c = 0. */
@@ -85,31 +76,6 @@ public final class RandomFeaturesModel implements FiniteWidthModel {
     @Override
     public String kind() {
         return "rf";
-    }
-
-    @Override
-    public int inputDim() {
-        return d;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    @Override
-    public int outputs() {
-        return outputs;
-    }
-
-    @Override
-    public DType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return params;
     }
 
     @Override
@@ -161,11 +127,4 @@ public final class RandomFeaturesModel implements FiniteWidthModel {
         }
     }
 
-    @Override
-    public void close() {
-        work.close();
-        w.close();
-        a.close();
-        c.close();
-    }
 }
