@@ -19,9 +19,32 @@ import java.util.List;
  *   <li>{@link Momentum}: {@code tf.train.MomentumOptimizer(momentum=0.9)}, not Nesterov: accum = μ·accum + g,
  *       θ −= lr·accum.</li>
  * </ul>
- * In f32 every element-wise operation is done in float, as TensorFlow's kernels.
+ * In f32 every element-wise operation is done in float, as TensorFlow's kernels ({@link NetworkKernels}).
  */
-public sealed interface Optimizer extends AutoCloseable permits Optimizer.Adam, Optimizer.Momentum {
+public abstract sealed class Optimizer implements AutoCloseable permits Optimizer.Adam, Optimizer.Momentum {
+    final DType dtype;
+    /** The state matrices, one list per kind of state, each shaped like the parameters. */
+    private final List<Matrix> state = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+    long t;
+
+    Optimizer(FiniteWidthModel model, String... kinds) {
+        this.dtype = model.dtype();
+        for (String k : kinds) {
+            state.addAll(model.zerosLike());
+            for (FiniteWidthModel.Parameter p : model.parameters()) {
+                names.add(p.name() + "." + k);
+            }
+        }
+    }
+
+    public static Optimizer adam(FiniteWidthModel model) {
+        return new Adam(model, 0.9, 0.999, 1e-8);
+    }
+
+    public static Optimizer momentum(FiniteWidthModel model) {
+        return new Momentum(model, 0.9);
+    }
 
     /**
      * One update of every parameter with learning rate {@code lr}; {@code grads} are the pure loss's gradients.
@@ -29,25 +52,30 @@ public sealed interface Optimizer extends AutoCloseable permits Optimizer.Adam, 
      * @return Σ penalty·‖θ_p‖²/2 before the update (times ρ: the regulariser the step's loss included), read in the
      *         same pass
      */
-    double step(List<FiniteWidthModel.Parameter> params, List<Matrix> grads, double rho, double lr);
+    public final double step(List<FiniteWidthModel.Parameter> params, List<Matrix> grads, double rho, double lr) {
+        t++;
+        prepare();
+        double penalty = 0;
+        for (int q = 0; q < params.size(); q++) {
+            FiniteWidthModel.Parameter p = params.get(q);
+            Matrix th = p.value();
+            penalty += p.penalty() / 2 * update(q, params.size(), (long) th.rows() * th.cols(), seg(th), seg(grads.get(q)), p.gradientScale(),
+                    rho * p.penalty(), lr);
+        }
+        return penalty;
+    }
 
-    /** {@code adam} or {@code momentum}. */
-    String name();
+    /** Called once per step before the parameters are updated. */
+    void prepare() {
+    }
 
-    /** Steps taken so far. */
-    long steps();
+    /** Updates parameter q (of {@code count}); returns Σθ² before the update. */
+    abstract double update(int q, int count, long n, MemorySegment th, MemorySegment grad, double scale, double decay, double lr);
 
-    /** The state a checkpoint saves, by name (the matrices are shared). */
-    List<Matrix> state();
-
-    /** Names of {@link #state()}'s matrices, for files. */
-    List<String> stateNames();
-
-    /** Restores the step count after the state matrices were filled from a checkpoint. */
-    void restoreSteps(long steps);
-
-    @Override
-    void close();
+    /** State matrix {@code kind} (in constructor order) of parameter q, as a segment. */
+    final MemorySegment state(int kind, int count, int q) {
+        return seg(state.get(kind * count + q));
+    }
 
     /** A contiguous matrix's elements as a segment starting at element 0. */
     private static MemorySegment seg(Matrix m) {
@@ -57,38 +85,47 @@ public sealed interface Optimizer extends AutoCloseable permits Optimizer.Adam, 
         return m.segment().asSlice(m.offset(), Matrix.byteSize(m.rows(), m.cols(), m.dtype()));
     }
 
-    static Optimizer adam(FiniteWidthModel model) {
-        return new Adam(model, 0.9, 0.999, 1e-8);
+    /** {@code adam} or {@code momentum}. */
+    public abstract String name();
+
+    /** Steps taken so far. */
+    public final long steps() {
+        return t;
     }
 
-    static Optimizer momentum(FiniteWidthModel model) {
-        return new Momentum(model, 0.9);
+    /** The state a checkpoint saves (the matrices are shared). */
+    public final List<Matrix> state() {
+        return state;
+    }
+
+    /** Names of {@link #state()}'s matrices, for files. */
+    public final List<String> stateNames() {
+        return names;
+    }
+
+    /** Restores the step count after the state matrices were filled from a checkpoint. */
+    public final void restoreSteps(long steps) {
+        t = steps;
+    }
+
+    @Override
+    public final void close() {
+        state.forEach(Matrix::close);
     }
 
     /** TensorFlow's Adam. */
-    final class Adam implements Optimizer {
+    public static final class Adam extends Optimizer {
         private final double beta1;
         private final double beta2;
         private final double epsilon;
-        private final DType dtype;
-        private final List<Matrix> m;
-        private final List<Matrix> v;
-        private final List<String> names = new ArrayList<>();
-        private long t;
+        private double b1p;
+        private double b2p;
 
         Adam(FiniteWidthModel model, double beta1, double beta2, double epsilon) {
+            super(model, "m", "v");
             this.beta1 = beta1;
             this.beta2 = beta2;
             this.epsilon = epsilon;
-            this.dtype = model.dtype();
-            this.m = model.zerosLike();
-            this.v = model.zerosLike();
-            for (FiniteWidthModel.Parameter p : model.parameters()) {
-                names.add(p.name() + ".m");
-            }
-            for (FiniteWidthModel.Parameter p : model.parameters()) {
-                names.add(p.name() + ".v");
-            }
         }
 
         /** β^t as TensorFlow's running product variable (initial value β, multiplied by β after every step). */
@@ -101,129 +138,48 @@ public sealed interface Optimizer extends AutoCloseable permits Optimizer.Adam, 
         }
 
         @Override
-        public double step(List<FiniteWidthModel.Parameter> params, List<Matrix> grads, double rho, double lr) {
-            t++;
-            double penalty = 0;
-            double b1p = power(beta1, t);
-            double b2p = power(beta2, t);
-            for (int q = 0; q < params.size(); q++) {
-                FiniteWidthModel.Parameter p = params.get(q);
-                Matrix th = p.value();
-                long n = (long) th.rows() * th.cols();
-                double decay = rho * p.penalty();
-                if (dtype == DType.F64) {
-                    double alpha = lr * Math.sqrt(1 - b2p) / (1 - b1p);
-                    penalty += p.penalty() / 2 * NetworkKernels.adam64(n, seg(th), seg(grads.get(q)), seg(m.get(q)), seg(v.get(q)),
-                            p.gradientScale(), decay, alpha,
-                            beta1, beta2, epsilon);
-                } else {
-                    float alpha = (float) lr * (float) Math.sqrt(1f - (float) b2p) / (1f - (float) b1p);
-                    penalty += p.penalty() / 2 * NetworkKernels.adam32(n, seg(th), seg(grads.get(q)), seg(m.get(q)), seg(v.get(q)),
-                            (float) p.gradientScale(),
-                            (float) decay, alpha, (float) beta1, (float) beta2, (float) epsilon);
-                }
+        void prepare() {
+            b1p = power(beta1, t);
+            b2p = power(beta2, t);
+        }
+
+        @Override
+        double update(int q, int count, long n, MemorySegment th, MemorySegment grad, double scale, double decay, double lr) {
+            if (dtype == DType.F64) {
+                double alpha = lr * Math.sqrt(1 - b2p) / (1 - b1p);
+                return NetworkKernels.adam64(n, th, grad, state(0, count, q), state(1, count, q), scale, decay, alpha, beta1, beta2, epsilon);
             }
-            return penalty;
+            float alpha = (float) lr * (float) Math.sqrt(1f - (float) b2p) / (1f - (float) b1p);
+            return NetworkKernels.adam32(n, th, grad, state(0, count, q), state(1, count, q), (float) scale, (float) decay, alpha,
+                    (float) beta1, (float) beta2, (float) epsilon);
         }
 
         @Override
         public String name() {
             return "adam";
         }
-
-        @Override
-        public long steps() {
-            return t;
-        }
-
-        @Override
-        public List<Matrix> state() {
-            List<Matrix> s = new ArrayList<>(m);
-            s.addAll(v);
-            return s;
-        }
-
-        @Override
-        public List<String> stateNames() {
-            return names;
-        }
-
-        @Override
-        public void restoreSteps(long steps) {
-            t = steps;
-        }
-
-        @Override
-        public void close() {
-            m.forEach(Matrix::close);
-            v.forEach(Matrix::close);
-        }
     }
 
     /** TensorFlow's momentum optimiser (heavy ball, not Nesterov). */
-    final class Momentum implements Optimizer {
+    public static final class Momentum extends Optimizer {
         private final double mu;
-        private final DType dtype;
-        private final List<Matrix> accum;
-        private final List<String> names = new ArrayList<>();
-        private long t;
 
         Momentum(FiniteWidthModel model, double mu) {
+            super(model, "accum");
             this.mu = mu;
-            this.dtype = model.dtype();
-            this.accum = model.zerosLike();
-            for (FiniteWidthModel.Parameter p : model.parameters()) {
-                names.add(p.name() + ".accum");
-            }
         }
 
         @Override
-        public double step(List<FiniteWidthModel.Parameter> params, List<Matrix> grads, double rho, double lr) {
-            t++;
-            double penalty = 0;
-            for (int q = 0; q < params.size(); q++) {
-                FiniteWidthModel.Parameter p = params.get(q);
-                Matrix th = p.value();
-                long n = (long) th.rows() * th.cols();
-                double decay = rho * p.penalty();
-                if (dtype == DType.F64) {
-                    penalty += p.penalty() / 2 * NetworkKernels.momentum64(n, seg(th), seg(grads.get(q)), seg(accum.get(q)), p.gradientScale(), decay, lr, mu);
-                } else {
-                    penalty += p.penalty() / 2 * NetworkKernels.momentum32(n, seg(th), seg(grads.get(q)), seg(accum.get(q)), (float) p.gradientScale(), (float) decay,
-                            (float) lr, (float) mu);
-                }
+        double update(int q, int count, long n, MemorySegment th, MemorySegment grad, double scale, double decay, double lr) {
+            if (dtype == DType.F64) {
+                return NetworkKernels.momentum64(n, th, grad, state(0, count, q), scale, decay, lr, mu);
             }
-            return penalty;
+            return NetworkKernels.momentum32(n, th, grad, state(0, count, q), (float) scale, (float) decay, (float) lr, (float) mu);
         }
 
         @Override
         public String name() {
             return "momentum";
-        }
-
-        @Override
-        public long steps() {
-            return t;
-        }
-
-        @Override
-        public List<Matrix> state() {
-            return accum;
-        }
-
-        @Override
-        public List<String> stateNames() {
-            return names;
-        }
-
-        @Override
-        public void restoreSteps(long steps) {
-            t = steps;
-        }
-
-        @Override
-        public void close() {
-            accum.forEach(Matrix::close);
         }
     }
 }
