@@ -2,6 +2,7 @@ package dev.tangent.bench;
 
 import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
+import dev.tangent.experiment.BenchWorkflow;
 import dev.tangent.ffi.NativeLibraries;
 import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
@@ -21,7 +22,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +29,13 @@ import java.util.concurrent.TimeUnit;
  * one run, so that their ratio is read off one JMH report (issue 2, acceptance 4: n = 10,000, d = 784, depth 2,
  * 2 threads, f32 and f64; Java backend within 3× of OpenBLAS; fused Gram within 1.25× of syrk).
  *
- * <p>Run: {@code java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar GramBenchmark}
+ * <p>{@code inputs} picks the distribution of X ({@link BenchWorkflow.Inputs}): {@code unit01}, uniform in [0, 1) as raw
+ * pixels, makes every cosine positive, so the kernel map only ever takes its one-sided path; {@code centred}, the same
+ * draws minus their column means as centred images (paper B), gives mixed-sign cosines and the two-sided path. syrk's
+ * cost does not depend on the inputs; it is measured for each so that every ratio is read off one trial's neighbours.
+ *
+ * <p>Run: {@code bench/run.sh gram} (both core types), or
+ * {@code java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar GramBenchmark}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +59,9 @@ public class GramBenchmark {
     @Param({"f32", "f64"})
     public String dtype;
 
+    @Param({"unit01", "centred"})
+    public String inputs;
+
     private Matrix x;
     private Matrix out;
     private GramBuilder java;
@@ -63,13 +72,7 @@ public class GramBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         DType t = DType.parse(dtype);
-        x = Matrix.allocate(n, d, t);
-        SplittableRandom r = new SplittableRandom(42);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                x.set(i, j, r.nextDouble());
-            }
-        }
+        x = BenchWorkflow.inputs(n, d, t, BenchWorkflow.Inputs.parse(inputs), 42);
         out = Matrix.allocate(n, n, t);
         spec = KernelSpec.ntk(depth);
         blasBackend = Backends.select("openblas", threads).backend();

@@ -34,7 +34,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "gram", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Fused NTK Gram K(X, X) vs the bare BLAS/Java syrk of the same random X, median of --reps after --warmup.")
+            description = "Fused NTK Gram K(X, X) vs the bare BLAS/Java syrk of the same random X (--inputs), median of --reps after --warmup.")
     static final class Gram implements Runnable {
         @Spec
         CommandSpec spec;
@@ -53,6 +53,11 @@ final class BenchCommand implements Runnable {
 
         @Option(names = "--dtype", defaultValue = "f32", converter = Converters.Type.class, description = "f32 or f64 (default: ${DEFAULT-VALUE}).")
         DType dtype;
+
+        @Option(names = "--inputs", defaultValue = "unit01", converter = Converters.BenchInputs.class,
+                description = "Random inputs: unit01 (uniform in [0, 1), all cosines positive) or centred (the same minus "
+                        + "column means, mixed-sign cosines as centred images) (default: ${DEFAULT-VALUE}).")
+        BenchWorkflow.Inputs inputs;
 
         @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
         int warmup;
@@ -78,7 +83,7 @@ final class BenchCommand implements Runnable {
             BenchWorkflow.Result r;
             try (ProgressBar bar = new ProgressBar(err, "bench", true)) {
                 long total = 2L * (warmup + reps);
-                r = BenchWorkflow.gram(sel.backend(), compute.threads, n, d, ks, dtype, warmup, reps, 42, done -> bar.update(done, total, "runs"));
+                r = BenchWorkflow.gram(sel.backend(), compute.threads, n, d, ks, dtype, inputs, warmup, reps, 42, done -> bar.update(done, total, "runs"));
             }
             NativeLibraries.OpenBlas ob = NativeLibraries.openblas();
             NativeLibraries.Cpu cpu = NativeLibraries.Cpu.read();
@@ -86,8 +91,8 @@ final class BenchCommand implements Runnable {
                     cpu.modelName(), cpu.vendor(), cpu.family(), Runtime.getRuntime().availableProcessors(), Runtime.version(),
                     Backends.simdDescription(), ob.version(), ob.coreName());
             o.println(machine);
-            o.printf(Locale.ROOT, "n = %d, d = %d, %s, %s, backend %s, %d threads, %d reps after %d warm-up%n", n, d, ks, dtype,
-                    r.backend(), r.threads(), reps, warmup);
+            o.printf(Locale.ROOT, "n = %d, d = %d, %s inputs, %s, %s, backend %s, %d threads, %d reps after %d warm-up%n", n, d,
+                    inputs, ks, dtype, r.backend(), r.threads(), reps, warmup);
             double flops = (double) n * (n + 1) * d;
             o.printf(Locale.ROOT, "  fused Gram   median %8.1f ms  [min %.1f, max %.1f]  %.1f GFLOP/s%n", 1e3 * r.gram().median(),
                     1e3 * r.gram().min(), 1e3 * r.gram().max(), flops / r.gram().median() / 1e9);
@@ -103,6 +108,7 @@ final class BenchCommand implements Runnable {
                 run.put("d", d);
                 run.put("kernel", ks.toString());
                 run.put("dtype", dtype.toString());
+                run.put("inputs", inputs.toString());
                 run.put("backend", r.backend());
                 run.put("threads", r.threads());
                 run.put("gram_seconds", r.gram().seconds());

@@ -1,6 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.data.Normalization;
+import dev.tangent.experiment.BenchWorkflow;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import picocli.CommandLine.ITypeConverter;
@@ -39,6 +40,13 @@ final class Converters {
         @Override
         public Normalization convert(String value) {
             return Converters.convert(value, Normalization::parse);
+        }
+    }
+
+    static final class BenchInputs implements ITypeConverter<BenchWorkflow.Inputs> {
+        @Override
+        public BenchWorkflow.Inputs convert(String value) {
+            return Converters.convert(value, BenchWorkflow.Inputs::parse);
         }
     }
 }

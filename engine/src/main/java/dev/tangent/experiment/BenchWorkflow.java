@@ -7,16 +7,67 @@ import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 
 /**
  * {@code tangent bench gram}: the fused Gram K(X, X) against the bare syrk of the same X on the same backend, timed in
  * one process after warm-up, alternating the two so that machine noise hits both alike. For quick checks on a user's
- * machine; the reference figures come from the JMH benchmarks in bench/.
+ * machine; the reference figures come from the JMH benchmarks in bench/, which draw their inputs with {@link #inputs}.
  */
 public final class BenchWorkflow {
     private BenchWorkflow() {
+    }
+
+    /**
+     * The distribution of the random benchmark inputs. It matters to the Gram's kernel map, which evaluates one series
+     * per side of cosine u = 0 and takes a one-sided path for a vector of entries that share a side.
+     */
+    public enum Inputs {
+        /** uniform in [0, 1), like raw pixels: every cosine positive, so only the one-sided path runs */
+        UNIT01,
+        /**
+         * the same [0, 1) draws minus each column's mean, like centred images (paper B): mixed-sign cosines, so
+         * almost every vector of entries straddles u = 0 and takes the two-sided path
+         */
+        CENTRED;
+
+        /** Parses {@code unit01} or {@code centred} (also {@code centered}), case-insensitively. */
+        public static Inputs parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "unit01" -> UNIT01;
+                case "centred", "centered" -> CENTRED;
+                default -> throw new IllegalArgumentException("expected unit01 or centred, found '" + s + "'");
+            };
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** An n × d matrix of random inputs of the given distribution (seeded: the same draws for every dtype). */
+    public static Matrix inputs(int n, int d, DType dtype, Inputs inputs, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Matrix x = Matrix.allocate(n, d, dtype);
+        double[] mean = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double v = r.nextDouble();
+                x.set(i, j, v);
+                mean[j] += v;
+            }
+        }
+        if (inputs == Inputs.CENTRED) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) {
+                    x.set(i, j, x.get(i, j) - mean[j] / n);
+                }
+            }
+        }
+        return x;
     }
 
     /** Seconds of each repetition, sorted. */
@@ -35,7 +86,7 @@ public final class BenchWorkflow {
         }
     }
 
-    public record Result(int n, int d, KernelSpec spec, DType dtype, String backend, int threads, Timing gram, Timing syrk) {
+    public record Result(int n, int d, KernelSpec spec, DType dtype, Inputs inputs, String backend, int threads, Timing gram, Timing syrk) {
         public double ratio() {
             return gram.median() / syrk.median();
         }
@@ -44,15 +95,9 @@ public final class BenchWorkflow {
     /**
      * @param progress receives the number of finished timed runs (of 2·(warmup + reps))
      */
-    public static Result gram(Backend backend, int threads, int n, int d, KernelSpec spec, DType dtype, int warmup, int reps,
-                              long seed, LongConsumer progress) {
-        SplittableRandom r = new SplittableRandom(seed);
-        try (Matrix x = Matrix.allocate(n, d, dtype); Matrix out = Matrix.allocate(n, n, dtype)) {
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < d; j++) {
-                    x.set(i, j, r.nextDouble());
-                }
-            }
+    public static Result gram(Backend backend, int threads, int n, int d, KernelSpec spec, DType dtype, Inputs inputs, int warmup,
+                              int reps, long seed, LongConsumer progress) {
+        try (Matrix x = inputs(n, d, dtype, inputs, seed); Matrix out = Matrix.allocate(n, n, dtype)) {
             GramBuilder gb = new GramBuilder(backend, threads);
             double[] tg = new double[reps];
             double[] ts = new double[reps];
@@ -72,7 +117,7 @@ public final class BenchWorkflow {
             }
             Arrays.sort(tg);
             Arrays.sort(ts);
-            return new Result(n, d, spec, dtype, backend.name(), threads, new Timing(tg), new Timing(ts));
+            return new Result(n, d, spec, dtype, inputs, backend.name(), threads, new Timing(tg), new Timing(ts));
         }
     }
 
