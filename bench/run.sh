@@ -3,6 +3,9 @@
 #
 #   bench/run.sh gram      GramBenchmark: fused Gram vs syrk (and the Java backend), unit01 and centred inputs, f32/f64,
 #                          once per OpenBLAS core type (Haswell, and SkylakeX where the CPU has AVX-512)
+#   bench/run.sh harness   the same ratios from `tangent bench gram` (Gram and syrk alternating run by run in one JVM;
+#                          each repetition's ratio pairs two neighbouring runs, robust to load that drifts): REPS
+#                          repetitions (default 9) per core type, dtype and inputs
 #   bench/run.sh machine   MachineBenchmark: KRR solve vs its dposv floor (and the copy), one SVM epoch
 #   bench/run.sh smo       SmoBenchmark: SmoSolver vs scikit-learn SVC(precomputed), interleaved fits
 #   bench/run.sh certify   CertifyBenchmark: KernelCertifier vs the batched PyTorch peer (same work), 1 and 2 threads
@@ -28,27 +31,28 @@ export PATH="$JAVA_HOME/bin:$PATH"
 
 case "$name" in
   gram) class=GramBenchmark ;;
+  harness) class=- ;;
   machine) class=MachineBenchmark ;;
   smo) class=SmoBenchmark ;;
   certify) class=CertifyBenchmark ;;
   network) class=NetworkStepBenchmark ;;
   data) class=DataReadBenchmark ;;
   libsvm) class=LibsvmParseBenchmark ;;
-  *) echo "bench/run.sh: unknown table '$name' (expected gram, machine, smo, certify, network, data or libsvm)" >&2; exit 2 ;;
+  *) echo "bench/run.sh: unknown table '$name' (expected gram, harness, machine, smo, certify, network, data or libsvm)" >&2; exit 2 ;;
 esac
 
 avx512=no
 grep -qw avx512f /proc/cpuinfo && avx512=yes
 if [[ -z "${CORETYPES:-}" ]]; then
   CORETYPES=Haswell
-  [[ $name == gram && $avx512 == yes ]] && CORETYPES="Haswell SkylakeX"
+  [[ ($name == gram || $name == harness) && $avx512 == yes ]] && CORETYPES="Haswell SkylakeX"
 fi
 ROUNDS=${ROUNDS:-2}
 OUT=${OUT:-bench/results/$name-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
 jar=bench/target/benchmarks.jar
-if [[ ! -f $jar ]]; then
+if [[ $name != harness && ! -f $jar ]]; then
   mvn -B -q -ntp -pl bench -am package -DskipTests
 fi
 
@@ -73,11 +77,34 @@ print(", ".join(out))' 2>/dev/null)"
   echo "other OPENBLAS_* variables: $(env | grep '^OPENBLAS_' | grep -v '^OPENBLAS_CORETYPE=' | tr '\n' ' ')"
 } > "$OUT/machine.txt"
 
+if [[ $name == harness ]]; then
+  echo "command: REPS=${REPS:=9}; each: ./tangent bench gram --backend openblas --threads 2 --dtype D --inputs I --reps $REPS --warmup 2 $*" >> "$OUT/machine.txt"
+  for round in $(seq "$ROUNDS"); do
+    for core in $CORETYPES; do
+      for dtype in f32 f64; do
+        for inputs in unit01 centred; do
+          dir="$OUT/harness-$core-$dtype-$inputs-r$round"
+          mkdir -p "$dir"
+          echo "round $round core $core $dtype $inputs: load average before $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+          OPENBLAS_CORETYPE=$core ./tangent bench gram --backend openblas --threads 2 --dtype "$dtype" --inputs "$inputs" \
+              --reps "$REPS" --warmup 2 --out "$dir" "$@" 2>/dev/null | tee "$dir/stdout.txt"
+        done
+      done
+    done
+  done
+  /usr/bin/python3 bench/summarize.py "$name" "$OUT" | tee "$OUT/summary.md"
+  exit 0
+fi
+
+first=${CORETYPES%% *}
 for round in $(seq "$ROUNDS"); do
   for core in $CORETYPES; do
+    pattern=$class
+    # the Java backend's Gram does not call OpenBLAS: time it with the first core type only
+    [[ $name == gram && $core != "$first" ]] && pattern="$class.(gramOpenblas|syrkOpenblas)"
     echo "round $round core $core: load average before $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
     OPENBLAS_CORETYPE=$core java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar" \
-        "$class" -f 1 "${extra[@]}" "$@" -rf json -rff "$OUT/$name-$core-r$round.json" 2>&1 | tee "$OUT/$name-$core-r$round.log"
+        "$pattern" -f 1 "${extra[@]}" "$@" -rf json -rff "$OUT/$name-$core-r$round.json" 2>&1 | tee "$OUT/$name-$core-r$round.log"
     echo "round $round core $core: load average after  $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
   done
 done

@@ -124,6 +124,22 @@ def peers(directory, name, ours, theirs, peer_label):
             print("    " + line)
 
 
+def harness(directory):
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(directory, "harness-*-r*", "run.json"))):
+        m = re.match(r"harness-(.+)-(f32|f64)-(\w+)-r(\d+)$", os.path.basename(os.path.dirname(path)))
+        with open(path) as f:
+            runs.setdefault(m.group(1, 2, 3), []).append(json.load(f))
+    print("| core | dtype | inputs | Gram, ms | syrk, ms | Gram / syrk (medians) | Gram / syrk (each pair): median [min, max] |")
+    print("|---|---|---|---|---|---|---|")
+    for (core, dtype, inputs), rs in sorted(runs.items()):
+        g = [1e3 * x for r in rs for x in r["gram_seconds"]]
+        y = [1e3 * x for r in rs for x in r["syrk_seconds"]]
+        p = [x for r in rs for x in r["pair_ratios"]]
+        print(f"| {core} | {dtype} | {inputs} | {spread(g)} | {spread(y)} | {statistics.median(g) / statistics.median(y):.3f} | "
+              f"**{statistics.median(p):.3f}** [{min(p):.3f}, {max(p):.3f}] ({len(p)}) |")
+
+
 def main():
     name, directory = sys.argv[1], sys.argv[2]
     with open(os.path.join(directory, "machine.txt")) as f:
@@ -131,7 +147,9 @@ def main():
             print("    " + line.rstrip())
     print()
     data, units = load(directory, name)
-    if name == "gram":
+    if name == "harness":
+        harness(directory)
+    elif name == "gram":
         gram(data, units)
     elif name == "machine":
         machine(data, units)

@@ -98,7 +98,8 @@ final class BenchCommand implements Runnable {
                     1e3 * r.gram().min(), 1e3 * r.gram().max(), flops / r.gram().median() / 1e9);
             o.printf(Locale.ROOT, "  bare syrk    median %8.1f ms  [min %.1f, max %.1f]  %.1f GFLOP/s%n", 1e3 * r.syrk().median(),
                     1e3 * r.syrk().min(), 1e3 * r.syrk().max(), flops / r.syrk().median() / 1e9);
-            o.printf(Locale.ROOT, "  ratio Gram / syrk = %.2f%n", r.ratio());
+            o.printf(Locale.ROOT, "  ratio Gram / syrk = %.3f (of the medians); %.3f [min %.3f, max %.3f] (of each repetition's pair)%n",
+                    r.ratio(), r.pairedRatio(), r.pairRatios()[0], r.pairRatios()[reps - 1]);
             if (out != null) {
                 DataWorkflow.requireDirectory(out);
                 Map<String, Object> run = new LinkedHashMap<>();
@@ -114,6 +115,7 @@ final class BenchCommand implements Runnable {
                 run.put("gram_seconds", r.gram().seconds());
                 run.put("syrk_seconds", r.syrk().seconds());
                 run.put("ratio", r.ratio());
+                run.put("pair_ratios", r.pairRatios());
                 Json.writeFile(out.resolve("run.json"), run);
             }
         }

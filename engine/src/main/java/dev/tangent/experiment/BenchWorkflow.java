@@ -86,13 +86,27 @@ public final class BenchWorkflow {
         }
     }
 
-    public record Result(int n, int d, KernelSpec spec, DType dtype, Inputs inputs, String backend, int threads, Timing gram, Timing syrk) {
+    /**
+     * @param pairRatios each repetition's Gram time over the syrk time next to it, sorted: less sensitive than the ratio
+     *                   of medians to load that changes over a run on a shared machine
+     */
+    public record Result(int n, int d, KernelSpec spec, DType dtype, Inputs inputs, String backend, int threads, Timing gram, Timing syrk,
+                         double[] pairRatios) {
+        /** The ratio of the medians. */
         public double ratio() {
             return gram.median() / syrk.median();
+        }
+
+        /** The median of the repetitions' own ratios. */
+        public double pairedRatio() {
+            return new Timing(pairRatios).median();
         }
     }
 
     /**
+     * Times the fused Gram and the bare syrk alternately, warmup + reps times each; which runs first alternates from
+     * one repetition to the next, and the BLAS's workers are let idle before every timed run.
+     *
      * @param progress receives the number of finished timed runs (of 2·(warmup + reps))
      */
     public static Result gram(Backend backend, int threads, int n, int d, KernelSpec spec, DType dtype, Inputs inputs, int warmup,
@@ -101,30 +115,40 @@ public final class BenchWorkflow {
             GramBuilder gb = new GramBuilder(backend, threads);
             double[] tg = new double[reps];
             double[] ts = new double[reps];
+            double[] pr = new double[reps];
             long done = 0;
             for (int k = 0; k < warmup + reps; k++) {
-                long t0 = System.nanoTime();
-                gb.build(spec, x, null, out);
-                long t1 = System.nanoTime();
-                backend.syrk(1.0, x, 0.0, out);
-                long t2 = System.nanoTime();
-                settle();
-                if (k >= warmup) {
-                    tg[k - warmup] = (t1 - t0) / 1e9;
-                    ts[k - warmup] = (t2 - t1) / 1e9;
+                double g = 0;
+                double y = 0;
+                for (int turn = 0; turn < 2; turn++) {
+                    settle();
+                    long t0 = System.nanoTime();
+                    if ((turn == 0) == (k % 2 == 0)) {
+                        gb.build(spec, x, null, out);
+                        g = (System.nanoTime() - t0) / 1e9;
+                    } else {
+                        backend.syrk(1.0, x, 0.0, out);
+                        y = (System.nanoTime() - t0) / 1e9;
+                    }
+                    progress.accept(++done);
                 }
-                progress.accept(done += 2);
+                if (k >= warmup) {
+                    tg[k - warmup] = g;
+                    ts[k - warmup] = y;
+                    pr[k - warmup] = g / y;
+                }
             }
             Arrays.sort(tg);
             Arrays.sort(ts);
-            return new Result(n, d, spec, dtype, inputs, backend.name(), threads, new Timing(tg), new Timing(ts));
+            Arrays.sort(pr);
+            return new Result(n, d, spec, dtype, inputs, backend.name(), threads, new Timing(tg), new Timing(ts), pr);
         }
     }
 
     /**
      * Lets the BLAS's worker threads go to sleep between the timed runs: after a multi-threaded call OpenBLAS's idle
      * workers spin for about 2^28 cycles (0.1 s here) before they block, and a run that starts meanwhile shares the
-     * cores with them (it cost the Gram timed right after a syrk up to 20%).
+     * cores with them (it cost the Gram timed right after a syrk up to 20%), which would bias the comparison.
      */
     private static void settle() {
         try {
