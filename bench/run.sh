@@ -101,7 +101,7 @@ for round in $(seq "$ROUNDS"); do
   for core in $CORETYPES; do
     pattern=$class
     # the Java backend's Gram does not call OpenBLAS: time it with the first core type only
-    [[ $name == gram && $core != "$first" ]] && pattern="$class.(gramOpenblas|syrkOpenblas)"
+    [[ $name == gram && $core != "$first" ]] && pattern="$class.(gramOpenblas|syrkOpenblas|pair)"
     echo "round $round core $core: load average before $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
     OPENBLAS_CORETYPE=$core java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar" \
         "$pattern" -f 1 "${extra[@]}" "$@" -rf json -rff "$OUT/$name-$core-r$round.json" 2>&1 | tee "$OUT/$name-$core-r$round.log"

@@ -3,7 +3,8 @@
 
 JMH samples (one per measured iteration) are pooled over the rounds (files NAME-CORE-rR.json) per core type,
 benchmark and parameters, and shown as median [min, max] (n samples). Ratios are ratios of pooled medians, followed by
-the range of the per-round ratios (each round's two medians measured in one JVM run, minutes apart at most). For smo
+the range of the per-round ratios (each round's two medians measured in one JVM run, minutes apart at most), and the
+ratio of the minima (on a shared machine the least disturbed runs). For smo
 and certify, the peer's times (printed by the benchmark's teardown as '# raw ...' lines) are pooled the same way.
 """
 import glob
@@ -58,10 +59,12 @@ def pooled(rounds):
 
 
 def ratio(num, den):
-    """Ratio of pooled medians and the range of per-round ratios."""
+    """Ratio of pooled medians, the range of per-round ratios, and the ratio of the minima (the runs least disturbed
+    by other work on a shared machine)."""
     r = statistics.median(pooled(num)) / statistics.median(pooled(den))
     per = [statistics.median(num[k]) / statistics.median(den[k]) for k in sorted(num) if k in den]
-    return f"**{r:.3f}**" + (f" (rounds {min(per):.3f}–{max(per):.3f})" if len(per) > 1 else "")
+    return (f"**{r:.3f}**" + (f" (rounds {min(per):.3f}–{max(per):.3f})" if len(per) > 1 else "")
+            + f"; minima {min(pooled(num)) / min(pooled(den)):.3f}")
 
 
 def pstr(params, skip=()):
@@ -104,9 +107,9 @@ def machine(data, units):
             print(f"- {core}, {pstr(params)}: copyOnly / dposvFloor = {ratio(copy, rounds)}")
 
 
-def peers(directory, name, ours, theirs, peer_label):
+def peers(directory, name, ours, theirs, peer_label, our_label="Tangent", ratio_label="ratio peer / Tangent"):
     raw = raw_lines(directory, name)
-    print("| core | parameters | Tangent, s: median [min, max] (n) | " + peer_label + ", s | ratio peer / Tangent |")
+    print(f"| core | parameters | {our_label}, s: median [min, max] (n) | {peer_label}, s | {ratio_label} |")
     print("|---|---|---|---|---|")
     for (core, label, params), rounds in sorted(raw.items()):
         if label != ours:
@@ -130,13 +133,14 @@ def harness(directory):
         m = re.match(r"harness-(.+)-(f32|f64)-(\w+)-r(\d+)$", os.path.basename(os.path.dirname(path)))
         with open(path) as f:
             runs.setdefault(m.group(1, 2, 3), []).append(json.load(f))
-    print("| core | dtype | inputs | Gram, ms | syrk, ms | Gram / syrk (medians) | Gram / syrk (each pair): median [min, max] |")
-    print("|---|---|---|---|---|---|---|")
+    print("| core | dtype | inputs | Gram, ms | syrk, ms | Gram / syrk (medians) | (minima) | Gram / syrk (each pair): median [min, max] |")
+    print("|---|---|---|---|---|---|---|---|")
     for (core, dtype, inputs), rs in sorted(runs.items()):
         g = [1e3 * x for r in rs for x in r["gram_seconds"]]
         y = [1e3 * x for r in rs for x in r["syrk_seconds"]]
         p = [x for r in rs for x in r["pair_ratios"]]
         print(f"| {core} | {dtype} | {inputs} | {spread(g)} | {spread(y)} | {statistics.median(g) / statistics.median(y):.3f} | "
+              f"{min(g) / min(y):.3f} | "
               f"**{statistics.median(p):.3f}** [{min(p):.3f}, {max(p):.3f}] ({len(p)}) |")
 
 
@@ -153,6 +157,9 @@ def main():
         gram(data, units)
     elif name == "machine":
         machine(data, units)
+        print()
+        peers(directory, name, "dposvFloor", "krrSolve", "krrSolve (paired runs)", "dposvFloor (paired runs)",
+              "krrSolve / dposvFloor")
     elif name == "smo":
         peers(directory, name, "smosolver", "sklearn", "scikit-learn SVC fit")
     elif name == "certify":

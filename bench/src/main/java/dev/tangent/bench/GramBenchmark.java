@@ -21,7 +21,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,6 +38,10 @@ import java.util.concurrent.TimeUnit;
  * pixels, makes every cosine positive, so the kernel map only ever takes its one-sided path; {@code centred}, the same
  * draws minus their column means as centred images (paper B), gives mixed-sign cosines and the two-sided path. syrk's
  * cost does not depend on the inputs; it is measured for each so that every ratio is read off one trial's neighbours.
+ *
+ * <p>{@link #pair} times the Gram and syrk back to back, alternating which runs first, each after the BLAS workers have
+ * gone idle, and prints every pair at the end of the trial ({@code # raw} lines): ratios of neighbouring runs, robust to
+ * load that changes over a run on a shared machine (its JMH score, the sum plus the pauses, means nothing).
  *
  * <p>Run: {@code bench/run.sh gram} (both core types), or
  * {@code java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar GramBenchmark}
@@ -68,6 +77,10 @@ public class GramBenchmark {
     private GramBuilder blas;
     private Backend blasBackend;
     private KernelSpec spec;
+    private boolean measuring;
+    private int pairs;
+    private final List<Double> gramSeconds = new ArrayList<>();
+    private final List<Double> syrkSeconds = new ArrayList<>();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -82,8 +95,18 @@ public class GramBenchmark {
         System.err.println("# OpenBLAS " + ob.version() + ", core type " + ob.coreName() + " (" + ob.coreTypeChoice() + ")");
     }
 
+    @Setup(Level.Iteration)
+    public void phase(IterationParams params) {
+        measuring = params.getType() == IterationType.MEASUREMENT;
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (!gramSeconds.isEmpty()) {
+            String p = String.format(Locale.ROOT, "dtype=%s, inputs=%s, n=%d, d=%d, depth=%d, threads=%d", dtype, inputs, n, d, depth, threads);
+            System.err.println("# raw gram (" + p + "): " + CertifyBenchmark.join(gramSeconds));
+            System.err.println("# raw syrk (" + p + "): " + CertifyBenchmark.join(syrkSeconds));
+        }
         x.close();
         out.close();
     }
@@ -106,6 +129,28 @@ public class GramBenchmark {
     @Benchmark
     public Matrix syrkOpenblas() {
         blasBackend.syrk(1.0, x, 0.0, out);
+        return out;
+    }
+
+    /** The OpenBLAS Gram and syrk alternately, each timed on its own (see the class comment). */
+    @Benchmark
+    public Matrix pair() throws InterruptedException {
+        boolean gramFirst = pairs++ % 2 == 0;
+        for (int turn = 0; turn < 2; turn++) {
+            Thread.sleep(300); // OpenBLAS's idle workers spin for about 0.1 s after a call
+            long t0 = System.nanoTime();
+            if ((turn == 0) == gramFirst) {
+                blas.build(spec, x, null, out);
+                if (measuring) {
+                    gramSeconds.add((System.nanoTime() - t0) / 1e9);
+                }
+            } else {
+                blasBackend.syrk(1.0, x, 0.0, out);
+                if (measuring) {
+                    syrkSeconds.add((System.nanoTime() - t0) / 1e9);
+                }
+            }
+        }
         return out;
     }
 }

@@ -26,7 +26,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +45,10 @@ import java.util.concurrent.TimeUnit;
  *   diagonal and copy y, one {@code LAPACKE_dposv} (which is dpotrf + dpotrs inside LAPACK).</li>
  *   <li>{@link #copyOnly}: the part both share before the factorisation (allocate, copy, shift), so the floor splits
  *   into copy and LAPACK.</li>
+ *   <li>{@link #solvePair}: the two solves back to back in one invocation, alternating which goes first, each timed on
+ *   its own after the BLAS workers have gone idle; the teardown prints every pair ({@code # raw} lines), whose ratios
+ *   are robust to load that changes over a run (the JMH score of this method, the sum plus the pauses, means
+ *   nothing).</li>
  *   <li>{@link #svmEpoch}: one epoch of the subgradient SVM (batch 64, no evaluations), whose kernel-row traffic is
  *   n²·8 bytes, to be read as GB/s.</li>
  * </ul>
@@ -63,6 +72,10 @@ public class MachineBenchmark {
     private Matrix gram;
     private double[] y;
     private Backend backend;
+    private boolean measuring;
+    private int pairs;
+    private final List<Double> krrSeconds = new ArrayList<>();
+    private final List<Double> floorSeconds = new ArrayList<>();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -81,9 +94,42 @@ public class MachineBenchmark {
         System.err.println("# OpenBLAS " + ob.version() + ", core type " + ob.coreName() + " (" + ob.coreTypeChoice() + ")");
     }
 
+    @Setup(Level.Iteration)
+    public void phase(IterationParams params) {
+        measuring = params.getType() == IterationType.MEASUREMENT;
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (!krrSeconds.isEmpty()) {
+            String p = String.format(Locale.ROOT, "n=%d, threads=%d", n, threads);
+            System.err.println("# raw krrSolve (" + p + "): " + CertifyBenchmark.join(krrSeconds));
+            System.err.println("# raw dposvFloor (" + p + "): " + CertifyBenchmark.join(floorSeconds));
+        }
         gram.close();
+    }
+
+    /** {@link #krrSolve} and {@link #dposvFloor} alternately, each timed on its own (see the class comment). */
+    @Benchmark
+    public double solvePair() throws InterruptedException {
+        double sum = 0;
+        boolean krrFirst = pairs++ % 2 == 0;
+        for (int turn = 0; turn < 2; turn++) {
+            Thread.sleep(300); // OpenBLAS's idle workers spin for about 0.1 s after a call
+            long t0 = System.nanoTime();
+            if ((turn == 0) == krrFirst) {
+                sum += krrSolve()[0];
+                if (measuring) {
+                    krrSeconds.add((System.nanoTime() - t0) / 1e9);
+                }
+            } else {
+                sum += dposvFloor();
+                if (measuring) {
+                    floorSeconds.add((System.nanoTime() - t0) / 1e9);
+                }
+            }
+        }
+        return sum;
     }
 
     /** Tangent's KRR solve at λ = 1: copy K, add λ/2 to the diagonal, dpotrf, dpotrs. */
