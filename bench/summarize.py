@@ -91,6 +91,8 @@ def gram(data, units):
         p = dict(params)
         print(f"| {core} | {p.get('dtype')} | {p.get('inputs')} | {ratio(rounds, syrk) if syrk else '-'} | "
               f"{ratio(java, rounds) if java else '-'} |")
+    print()
+    peers(directory, "gram", "syrk", "gram", "Gram (paired runs)", "syrk (paired runs)", "Gram / syrk", notes=False)
 
 
 def machine(data, units):
@@ -107,7 +109,7 @@ def machine(data, units):
             print(f"- {core}, {pstr(params)}: copyOnly / dposvFloor = {ratio(copy, rounds)}")
 
 
-def peers(directory, name, ours, theirs, peer_label, our_label="Tangent", ratio_label="ratio peer / Tangent"):
+def peers(directory, name, ours, theirs, peer_label, our_label="Tangent", ratio_label="ratio peer / Tangent", notes=True):
     raw = raw_lines(directory, name)
     print(f"| core | parameters | {our_label}, s: median [min, max] (n) | {peer_label}, s | {ratio_label} |")
     print("|---|---|---|---|---|")
@@ -118,7 +120,7 @@ def peers(directory, name, ours, theirs, peer_label, our_label="Tangent", ratio_
         if other:
             print(f"| {core} | {params} | {spread(pooled(rounds))} | {spread(pooled(other))} | {ratio(other, rounds)} |")
     print()
-    for path in sorted(glob.glob(os.path.join(directory, f"{name}-*-r*.log"))):
+    for path in sorted(glob.glob(os.path.join(directory, f"{name}-*-r*.log"))) if notes else []:
         with open(path, errors="replace") as f:
             notes = [line.rstrip() for line in f if line.startswith("# ") and not line.startswith("# raw ")
                      and not re.match(r"# (JMH|VM|Blackhole|Warmup|Measurement|Timeout|Threads|Benchmark|Run|Fork|Parameters|Warning)", line)]
@@ -159,7 +161,7 @@ def main():
         machine(data, units)
         print()
         peers(directory, name, "dposvFloor", "krrSolve", "krrSolve (paired runs)", "dposvFloor (paired runs)",
-              "krrSolve / dposvFloor")
+              "krrSolve / dposvFloor", notes=False)
     elif name == "smo":
         peers(directory, name, "smosolver", "sklearn", "scikit-learn SVC fit")
     elif name == "certify":
