@@ -78,7 +78,7 @@ def table_jmh(data, units):
         print(f"| {core} | {bench} | {pstr(params)} | {spread(pooled(rounds))} | {units[bench]} |")
 
 
-def gram(data, units):
+def gram(data, units, directory):
     table_jmh(data, units)
     print()
     print("| core | dtype | inputs | Gram / syrk | Java Gram / OpenBLAS Gram |")
@@ -95,7 +95,7 @@ def gram(data, units):
     peers(directory, "gram", "syrk", "gram", "Gram (paired runs)", "syrk (paired runs)", "Gram / syrk", notes=False)
 
 
-def machine(data, units):
+def machine(data, units, directory=None):
     table_jmh(data, units)
     print()
     for (core, bench, params), rounds in sorted(data.items()):
@@ -156,7 +156,7 @@ def main():
     if name == "harness":
         harness(directory)
     elif name == "gram":
-        gram(data, units)
+        gram(data, units, directory)
     elif name == "machine":
         machine(data, units)
         print()
