@@ -32,16 +32,11 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
 
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -106,9 +101,7 @@ public class CertifyBenchmark {
     double[] labels;
     KernelCertifier.Point[] ours;
     Path work;
-    Process peer;
-    BufferedReader peerOut;
-    BufferedWriter peerIn;
+    PeerServer peer;
     boolean measuring;
     final List<Double> peerSeconds = new ArrayList<>();
     final List<Double> ourSeconds = new ArrayList<>();
@@ -163,7 +156,7 @@ public class CertifyBenchmark {
     /** paper A's per-point loop on the first refPoints digits: radii agreement with Tangent (reference NaN mode). */
     private void referenceCheck(double[] alpha, Matrix x) throws Exception {
         Path out = work.resolve("torch-reference.json");
-        Process p = new ProcessBuilder("/usr/bin/python3", peerScript("certify_torch.py").toString(),
+        Process p = new ProcessBuilder("/usr/bin/python3", PeerServer.script("certify_torch.py").toString(),
                 "--alpha", work.resolve("alpha.npy").toString(), "--x-train", work.resolve("x_train.npy").toString(),
                 "--x-test", work.resolve("x_test.npy").toString(), "--y-test", work.resolve("y_test.npy").toString(),
                 "--limit", Integer.toString(refPoints), "--dtype", "float32", "--threads", Integer.toString(threads),
@@ -198,17 +191,10 @@ public class CertifyBenchmark {
     }
     /** Starts the fair-work peer as a server (data loaded and support vectors selected before its first timed run). */
     private void startPeer() throws IOException {
-        peer = new ProcessBuilder("/usr/bin/python3", peerScript("certify_torch_batched.py").toString(),
-                "--alpha", work.resolve("alpha.npy").toString(), "--x-train", work.resolve("x_train.npy").toString(),
-                "--x-test", work.resolve("x_test.npy").toString(), "--dtype", peerDtype, "--threads", Integer.toString(threads),
-                "--nan-mode", nanMode, "--batch", Integer.toString(peerBatch), "--serve", "--out", work.resolve("torch-batched.json").toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        peerOut = new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
-        peerIn = new BufferedWriter(new OutputStreamWriter(peer.getOutputStream(), StandardCharsets.UTF_8));
-        String line = peerOut.readLine();
-        if (!"ready".equals(line)) {
-            throw new IllegalStateException("the batched PyTorch peer did not start (said " + line + ")");
-        }
+        peer = PeerServer.start("certify_torch_batched.py", List.of("--alpha", work.resolve("alpha.npy").toString(),
+                "--x-train", work.resolve("x_train.npy").toString(), "--x-test", work.resolve("x_test.npy").toString(),
+                "--dtype", peerDtype, "--threads", Integer.toString(threads), "--nan-mode", nanMode,
+                "--batch", Integer.toString(peerBatch), "--out", work.resolve("torch-batched.json").toString()));
     }
 
     /** Before every iteration: one timed certification of all points by the fair-work peer, with the cores idle around it. */
@@ -216,10 +202,8 @@ public class CertifyBenchmark {
     public void peerRun(IterationParams params) throws Exception {
         measuring = params.getType() == IterationType.MEASUREMENT;
         settle();
-        peerIn.write("run\n");
-        peerIn.flush();
-        String line = peerOut.readLine();
-        if (line == null || !line.startsWith("seconds ")) {
+        String line = peer.ask("run", null).get(0);
+        if (!line.startsWith("seconds ")) {
             throw new IllegalStateException("the batched PyTorch peer failed (said " + line + ")");
         }
         if (measuring) {
@@ -238,8 +222,7 @@ public class CertifyBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        peerIn.close();
-        peer.waitFor();
+        peer.close();
         String json = Files.readString(work.resolve("torch-batched.json"));
         List<Double> radii = numbers(json, "\"radius\": ");
         List<Double> probes = numbers(json, "\"iterations\": ");
@@ -270,14 +253,12 @@ public class CertifyBenchmark {
                 certifier.supportVectors(), (long) number(json, "\"n_support_vectors\": "), ourProbes, theirProbes, probeMismatch,
                 st, statusCounts(json), ours.length, worst);
         String params = String.format(Locale.ROOT, "threads=%d, nanMode=%s, peerDtype=%s, peerBatch=%d", threads, nanMode, peerDtype, peerBatch);
-        System.err.println("# raw tangent (" + params + "): " + join(ourSeconds));
-        System.err.println("# raw torch-batched (" + params + "): " + join(peerSeconds));
+        PeerServer.raw("tangent", params, ourSeconds);
+        PeerServer.raw("torch-batched", params, peerSeconds);
         if (!ourSeconds.isEmpty() && !peerSeconds.isEmpty()) {
-            double a = median(ourSeconds);
-            double b = median(peerSeconds);
-            System.err.printf(Locale.ROOT, "# all %d points: Tangent median %.3f s [%.3f, %.3f] (%d runs), batched PyTorch %s median %.3f s "
-                            + "[%.3f, %.3f] (%d runs): ratio PyTorch / Tangent %.2f%n", ours.length, a, min(ourSeconds),
-                    max(ourSeconds), ourSeconds.size(), peerDtype, b, min(peerSeconds), max(peerSeconds), peerSeconds.size(), b / a);
+            System.err.printf(Locale.ROOT, "# all %d points: Tangent %s, batched PyTorch %s %s: ratio of medians %.2f%n", ours.length,
+                    PeerServer.summary(ourSeconds), peerDtype, PeerServer.summary(peerSeconds),
+                    PeerServer.median(peerSeconds) / PeerServer.median(ourSeconds));
         }
         certifier.close();
         digits.close();
@@ -307,29 +288,6 @@ public class CertifyBenchmark {
         return i < 0 ? "?" : json.substring(i + 18, json.indexOf('}', i)).replace("\"", "").replace("\n", "").replaceAll(" +", " ").strip();
     }
 
-    static String join(List<Double> v) {
-        StringBuilder b = new StringBuilder();
-        for (double x : v) {
-            b.append(b.isEmpty() ? "" : " ").append(x);
-        }
-        return b.toString();
-    }
-
-    private static double median(List<Double> v) {
-        List<Double> s = new ArrayList<>(v);
-        s.sort(Comparator.naturalOrder());
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-    }
-
-    private static double min(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    }
-
-    private static double max(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-    }
-
     /** The number after {@code key} (first occurrence), NaN if absent. */
     private static double number(String json, String key) {
         List<Double> all = numbers(json, key);
@@ -348,14 +306,6 @@ public class CertifyBenchmark {
             out.add(j == a ? Double.NaN : Double.parseDouble(json.substring(a, j)));
         }
         return out;
-    }
-
-    private static Path peerScript(String name) {
-        Path script = Path.of("bench/peers", name);
-        if (!Files.isRegularFile(script)) {
-            throw new IllegalStateException(script.toAbsolutePath() + " not found: run from the repository root");
-        }
-        return script;
     }
 
     private static Path findUp(String... rels) {

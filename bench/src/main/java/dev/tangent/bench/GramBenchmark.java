@@ -104,8 +104,8 @@ public class GramBenchmark {
     public void tearDown() {
         if (!gramSeconds.isEmpty()) {
             String p = String.format(Locale.ROOT, "dtype=%s, inputs=%s, n=%d, d=%d, depth=%d, threads=%d", dtype, inputs, n, d, depth, threads);
-            System.err.println("# raw gram (" + p + "): " + CertifyBenchmark.join(gramSeconds));
-            System.err.println("# raw syrk (" + p + "): " + CertifyBenchmark.join(syrkSeconds));
+            PeerServer.raw("gram", p, gramSeconds);
+            PeerServer.raw("syrk", p, syrkSeconds);
         }
         x.close();
         out.close();

@@ -103,8 +103,8 @@ public class MachineBenchmark {
     public void tearDown() {
         if (!krrSeconds.isEmpty()) {
             String p = String.format(Locale.ROOT, "n=%d, threads=%d", n, threads);
-            System.err.println("# raw krrSolve (" + p + "): " + CertifyBenchmark.join(krrSeconds));
-            System.err.println("# raw dposvFloor (" + p + "): " + CertifyBenchmark.join(floorSeconds));
+            PeerServer.raw("krrSolve", p, krrSeconds);
+            PeerServer.raw("dposvFloor", p, floorSeconds);
         }
         gram.close();
     }

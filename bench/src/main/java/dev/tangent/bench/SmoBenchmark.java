@@ -24,16 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
 
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -90,9 +84,7 @@ public class SmoBenchmark {
     private Matrix gram;
     private double[] y;
     private Path work;
-    private Process peerProcess;
-    private BufferedReader peerOut;
-    private BufferedWriter peerIn;
+    private PeerServer peerProcess;
     private boolean measuring;
     private SmoSolver.Result first;
     private final List<Double> ours = new ArrayList<>();
@@ -132,19 +124,9 @@ public class SmoBenchmark {
         Path lab = work.resolve("y.npy");
         Npy.write(k, gram);
         Npy.writeVector(lab, y);
-        Path script = Path.of("bench/peers/sklearn_svc.py");
-        if (!Files.isRegularFile(script)) {
-            throw new IllegalStateException("run from the repository root: " + script.toAbsolutePath() + " not found");
-        }
-        peerProcess = new ProcessBuilder("/usr/bin/python3", script.toString(), k.toString(), lab.toString(),
-                "--C", Double.toString(c), "--tol", Double.toString(tol), "--cache-mb", Double.toString(peerCacheMb), "--serve",
-                "--decision", work.resolve("decision.npy").toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        peerOut = new BufferedReader(new InputStreamReader(peerProcess.getInputStream(), StandardCharsets.UTF_8));
-        peerIn = new BufferedWriter(new OutputStreamWriter(peerProcess.getOutputStream(), StandardCharsets.UTF_8));
-        String line = peerOut.readLine();
-        if (!"ready".equals(line)) {
-            throw new IllegalStateException("the scikit-learn peer did not start (said " + line + ")");
-        }
+        peerProcess = PeerServer.start("sklearn_svc.py", List.of(k.toString(), lab.toString(), "--C", Double.toString(c),
+                "--tol", Double.toString(tol), "--cache-mb", Double.toString(peerCacheMb), "--decision",
+                work.resolve("decision.npy").toString()));
     }
 
     /** Before every iteration: one scikit-learn fit, with the cores idle around it. */
@@ -155,7 +137,7 @@ public class SmoBenchmark {
             return;
         }
         Thread.sleep(300);
-        String[] f = ask("fit").get(0).split(" ");
+        String[] f = peerProcess.ask("fit", null).get(0).split(" ");
         if (measuring) {
             theirs.add(Double.parseDouble(f[1]));
         }
@@ -163,31 +145,17 @@ public class SmoBenchmark {
         Thread.sleep(300);
     }
 
-    private List<String> ask(String cmd) throws IOException {
-        peerIn.write(cmd + "\n");
-        peerIn.flush();
-        List<String> lines = new ArrayList<>();
-        for (String line; (line = peerOut.readLine()) != null; ) {
-            lines.add(line);
-            if (cmd.equals("fit") || line.equals("end")) {
-                return lines;
-            }
-        }
-        throw new IllegalStateException("the scikit-learn peer stopped (said " + lines + ")");
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() throws IOException, InterruptedException {
         if (peerProcess != null) {
             Map<String, String> kv = new HashMap<>();
-            for (String line : ask("stats")) {
+            for (String line : peerProcess.ask("stats", "end")) {
                 int sp = line.indexOf(' ');
                 if (sp > 0) {
                     kv.put(line.substring(0, sp), line.substring(sp + 1).trim());
                 }
             }
-            peerIn.close();
-            peerProcess.waitFor();
+            peerProcess.close();
             double ourAbs = 0;
             for (double a : first.alpha()) {
                 ourAbs += Math.abs(a);
@@ -218,24 +186,13 @@ public class SmoBenchmark {
         }
         String params = String.format(Locale.ROOT, "n=%d, C=%s, tol=%s, shrinking=%s, dtype=%s, peerCacheMb=%s", n, c, tol, shrinking, dtype,
                 peerCacheMb);
-        System.err.println("# raw smosolver (" + params + "): " + CertifyBenchmark.join(ours));
-        System.err.println("# raw sklearn (" + params + "): " + CertifyBenchmark.join(theirs));
+        PeerServer.raw("smosolver", params, ours);
+        PeerServer.raw("sklearn", params, theirs);
         if (!ours.isEmpty() && !theirs.isEmpty()) {
-            double a = median(ours);
-            double b = median(theirs);
-            System.err.printf(Locale.ROOT, "# fits, interleaved: SmoSolver median %.3f s [%.3f, %.3f] (%d), scikit-learn median %.3f s "
-                            + "[%.3f, %.3f] (%d): ratio of medians %.2f%n", a, ours.stream().min(Double::compare).orElseThrow(),
-                    ours.stream().max(Double::compare).orElseThrow(), ours.size(), b, theirs.stream().min(Double::compare).orElseThrow(),
-                    theirs.stream().max(Double::compare).orElseThrow(), theirs.size(), b / a);
+            System.err.printf(Locale.ROOT, "# fits, interleaved: SmoSolver %s, scikit-learn %s: ratio of medians %.2f%n",
+                    PeerServer.summary(ours), PeerServer.summary(theirs), PeerServer.median(theirs) / PeerServer.median(ours));
         }
         gram.close();
-    }
-
-    private static double median(List<Double> v) {
-        List<Double> s = new ArrayList<>(v);
-        s.sort(Comparator.naturalOrder());
-        int k = s.size();
-        return k % 2 == 1 ? s.get(k / 2) : (s.get(k / 2 - 1) + s.get(k / 2)) / 2;
     }
 
     /** One full fit (a fresh solver each time; the Gram is built once per trial). */
