@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what the tests need (as root, via apt), finds JDK 25, runs mvn verify.
+# The test suite: installs what the tests need (as root, via apt; fails naming what is missing), finds JDK 25 and runs
+# mvn verify with the arguments given, e.g. -Pacceptance, -Pgpu, -Pavx2 (README, "Testing").
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"

@@ -7,7 +7,7 @@ import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
 /**
- * The real-data pipeline tests' split of the shared MNIST test set (shared/data/mnist/README.md): digits 0 and 1
+ * The real-data pipeline tests' split of the MNIST test set in the repository (data/mnist/README.md): digits 0 and 1
  * (2,115 images, 0 → −1, 1 → +1, pixels/255), even positions for training (1,058), odd positions for testing (1,057).
  */
 public final class MnistSplits {
@@ -23,7 +23,7 @@ public final class MnistSplits {
 
     /** parity 0: even positions (training half), 1: odd positions (test half); the first {@code limit} of them (−1: all). */
     public static Split zeroOne(int parity, int limit) {
-        try (Dataset all = DataSource.parse("mnist:" + SharedData.mnistDir() + ":test", "--test")
+        try (Dataset all = DataSource.parse(RepositoryData.mnistTestSpec(), "--test")
                 .load(DType.F64, Selection.of("0,1", -1), null, "--test")) {
             int n = (all.size() - parity + 1) / 2;
             if (limit > 0) {

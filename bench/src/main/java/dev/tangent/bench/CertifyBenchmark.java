@@ -1,13 +1,13 @@
 package dev.tangent.bench;
 
-import dev.tangent.compute.Backend;
-import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
 import dev.tangent.data.Selection;
 import dev.tangent.ffi.NativeLibraries;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.Loss;
 import dev.tangent.machine.SubgradientSolver;
@@ -95,7 +95,7 @@ public class CertifyBenchmark {
     @Param({""})
     String workDir;
 
-    Backend backend;
+    KernelProvider provider;
     KernelCertifier certifier;
     Matrix digits;
     double[] labels;
@@ -108,7 +108,7 @@ public class CertifyBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        backend = Backends.select("auto", threads).backend();
+        provider = KernelProviders.select("auto", threads).provider();
         Selection zeroOne = Selection.of("0,1", -1);
         Matrix x;
         double[] y;
@@ -124,14 +124,17 @@ public class CertifyBenchmark {
         }
         long t0 = System.nanoTime();
         double[] alpha;
-        try (Matrix k = new GramBuilder(backend, threads).build(KernelSpec.ntk(1), x)) {
-            alpha = SubgradientSolver.train(backend, k, y, null, null, new int[0], new int[0],
+        try (KernelMatrix k = provider.gram(KernelSpec.ntk(1), x, null)) {
+            alpha = SubgradientSolver.train(k, y, null, null, new int[0], new int[0],
                     new SubgradientSolver.Config(new Loss.Hinge(), 0.001, 1, 64, 100, 6, true, SubgradientSolver.Decay.BATCH, 2), null).alpha();
         }
         System.err.printf(Locale.ROOT, "%n# kernel machine: %d Fashion-MNIST 0/1 points, trained in %.1f s%n", x.rows(),
                 (System.nanoTime() - t0) / 1e9);
         certifier = new KernelCertifier(KernelSpec.ntk(1), IntervalKernel.NanMode.parse(nanMode), alpha, x, 0);
-        Path mnist = findUp("data/mnist", "shared/data/mnist");
+        Path mnist = Path.of("data/mnist"); // the repository's MNIST test split (data/mnist/README.md)
+        if (!Files.isDirectory(mnist)) {
+            throw new IllegalStateException(mnist.toAbsolutePath() + " not found: run from the repository root");
+        }
         try (Dataset d = DataSource.parse("mnist:" + mnist + ":test", "--test").load(DType.F64, zeroOne, null, "--test")) {
             digits = d.x().copy(DType.F64);
             labels = d.y().clone();
@@ -140,7 +143,7 @@ public class CertifyBenchmark {
         System.err.printf(Locale.ROOT, "# OpenBLAS %s, core type %s (%s); support vectors %d of %d; certifying %d MNIST 0/1 test digits "
                 + "(%s), NaN mode %s%n", ob.version(), ob.coreName(), ob.coreTypeChoice(), certifier.supportVectors(), x.rows(),
                 digits.rows(), mnist, nanMode);
-        ours = certifier.certify(backend, threads, digits, labels, false, BinarySearch.Config.kernelDefaults(), null);
+        ours = certifier.certify(provider, threads, digits, labels, false, BinarySearch.Config.kernelDefaults(), null);
         work = workDir.isEmpty() ? Files.createTempDirectory("tangent-certify-bench") : Files.createDirectories(Path.of(workDir));
         Npy.writeVector(work.resolve("alpha.npy"), alpha);
         Npy.write(work.resolve("x_train.npy"), x);
@@ -171,7 +174,7 @@ public class CertifyBenchmark {
         List<Double> radii = numbers(json, "\"radius\": ");
         List<Double> probes = numbers(json, "\"iterations\": ");
         try (KernelCertifier ref = new KernelCertifier(KernelSpec.ntk(1), IntervalKernel.NanMode.REFERENCE, alpha, x, 0)) {
-            KernelCertifier.Point[] pts = ref.certify(backend, threads, digits.rows(0, refPoints), null, false,
+            KernelCertifier.Point[] pts = ref.certify(provider, threads, digits.rows(0, refPoints), null, false,
                     new BinarySearch.Config(0.05, 0, 0.3, 1000, 1e-3, 0), null);
             double worst = 0;
             long ourProbes = 0;
@@ -276,7 +279,7 @@ public class CertifyBenchmark {
     @Benchmark
     public KernelCertifier.Point[] certifyAll() {
         long t0 = System.nanoTime();
-        KernelCertifier.Point[] p = certifier.certify(backend, threads, digits, labels, false, BinarySearch.Config.kernelDefaults(), null);
+        KernelCertifier.Point[] p = certifier.certify(provider, threads, digits, labels, false, BinarySearch.Config.kernelDefaults(), null);
         if (measuring) {
             ourSeconds.add((System.nanoTime() - t0) / 1e9);
         }
@@ -306,16 +309,5 @@ public class CertifyBenchmark {
             out.add(j == a ? Double.NaN : Double.parseDouble(json.substring(a, j)));
         }
         return out;
-    }
-
-    private static Path findUp(String... rels) {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            for (String rel : rels) {
-                if (Files.isDirectory(p.resolve(rel))) {
-                    return p.resolve(rel);
-                }
-            }
-        }
-        throw new IllegalStateException(String.join(" or ", rels) + " not found above " + Path.of("").toAbsolutePath());
     }
 }

@@ -1,10 +1,10 @@
 package dev.tangent.bench;
 
 import dev.tangent.compute.Backend;
-import dev.tangent.compute.Backends;
 import dev.tangent.experiment.BenchWorkflow;
 import dev.tangent.ffi.NativeLibraries;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelProvider;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -73,8 +73,8 @@ public class GramBenchmark {
 
     private Matrix x;
     private Matrix out;
-    private GramBuilder java;
-    private GramBuilder blas;
+    private KernelProvider java;
+    private KernelProvider blas;
     private Backend blasBackend;
     private KernelSpec spec;
     private boolean measuring;
@@ -88,9 +88,9 @@ public class GramBenchmark {
         x = BenchWorkflow.inputs(n, d, t, BenchWorkflow.Inputs.parse(inputs), 42);
         out = Matrix.allocate(n, n, t);
         spec = KernelSpec.ntk(depth);
-        blasBackend = Backends.select("openblas", threads).backend();
-        blas = new GramBuilder(blasBackend, threads);
-        java = new GramBuilder(Backends.select("java", threads).backend(), threads);
+        blas = KernelProviders.select("openblas", threads).provider();
+        blasBackend = blas.backend();
+        java = KernelProviders.select("java", threads).provider();
         NativeLibraries.OpenBlas ob = NativeLibraries.openblas();
         System.err.println("# OpenBLAS " + ob.version() + ", core type " + ob.coreName() + " (" + ob.coreTypeChoice() + ")");
     }
@@ -114,14 +114,14 @@ public class GramBenchmark {
     /** The fused Gram on the OpenBLAS backend. */
     @Benchmark
     public Matrix gramOpenblas() {
-        blas.build(spec, x, null, out);
+        blas.gramInto(spec, x, null, out, KernelProvider.Progress.NONE);
         return out;
     }
 
     /** The fused Gram on the Java (Vector API) backend. */
     @Benchmark
     public Matrix gramJava() {
-        java.build(spec, x, null, out);
+        java.gramInto(spec, x, null, out, KernelProvider.Progress.NONE);
         return out;
     }
 
@@ -140,7 +140,7 @@ public class GramBenchmark {
             Thread.sleep(300); // OpenBLAS's idle workers spin for about 0.1 s after a call
             long t0 = System.nanoTime();
             if ((turn == 0) == gramFirst) {
-                blas.build(spec, x, null, out);
+                blas.gramInto(spec, x, null, out, KernelProvider.Progress.NONE);
                 if (measuring) {
                     gramSeconds.add((System.nanoTime() - t0) / 1e9);
                 }

@@ -1,12 +1,13 @@
 package dev.tangent.bench;
 
 import dev.tangent.compute.Backend;
-import dev.tangent.compute.Backends;
 import dev.tangent.experiment.BenchWorkflow;
 import dev.tangent.ffi.NativeLibraries;
 import dev.tangent.ffi.lapacke.lapacke_h;
 import dev.tangent.ffi.openblas.cblas_h;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.Loss;
 import dev.tangent.machine.RidgeSolver;
@@ -69,7 +70,8 @@ public class MachineBenchmark {
     @Param({"2"})
     public int threads;
 
-    private Matrix gram;
+    private KernelMatrix gram;
+    private KernelProvider provider;
     private double[] y;
     private Backend backend;
     private boolean measuring;
@@ -79,12 +81,13 @@ public class MachineBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        backend = Backends.select("openblas", threads).backend();
+        provider = KernelProviders.select("openblas", threads).provider();
+        backend = provider.backend();
         if (!NativeLibraries.lapacke().loaded()) {
             throw new IllegalStateException("LAPACKE is required: " + NativeLibraries.lapacke().detail());
         }
         try (Matrix x = BenchWorkflow.inputs(n, 784, DType.F64, BenchWorkflow.Inputs.UNIT01, 7)) {
-            gram = new GramBuilder(backend, threads).build(KernelSpec.ntk(1), x);
+            gram = provider.gram(KernelSpec.ntk(1), x, null);
         }
         y = new double[n];
         for (int i = 0; i < n; i++) {
@@ -135,13 +138,14 @@ public class MachineBenchmark {
     /** Tangent's KRR solve at λ = 1: copy K, add λ/2 to the diagonal, dpotrf, dpotrs. */
     @Benchmark
     public double[] krrSolve() {
-        return RidgeSolver.cholesky(backend, gram, y, 1.0, 0);
+        return RidgeSolver.cholesky(provider, gram, y, 1.0, 0);
     }
 
     /** The floor at λ = 1: copy K, add λ/2 to the diagonal, one LAPACKE_dposv on the copy, same threads. */
     @Benchmark
     public double dposvFloor() {
-        try (Matrix a = gram.copy(DType.F64); Matrix b = Matrix.allocate(n, 1, DType.F64)) {
+        try (Matrix a = Matrix.allocate(n, n, DType.F64); Matrix b = Matrix.allocate(n, 1, DType.F64)) {
+            gram.copyRows(0, a);
             shift(a, b);
             cblas_h.openblas_set_num_threads(threads); // what the backend's calls do before each BLAS/LAPACK call
             int info = lapacke_h.LAPACKE_dposv(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, 1, a.segment(), n, b.segment(), n);
@@ -155,7 +159,8 @@ public class MachineBenchmark {
     /** What both solves pay before LAPACK: allocate and copy K and y, add λ/2 to the diagonal. */
     @Benchmark
     public double copyOnly() {
-        try (Matrix a = gram.copy(DType.F64); Matrix b = Matrix.allocate(n, 1, DType.F64)) {
+        try (Matrix a = Matrix.allocate(n, n, DType.F64); Matrix b = Matrix.allocate(n, 1, DType.F64)) {
+            gram.copyRows(0, a);
             shift(a, b);
             return a.get(n - 1, n - 1) + b.get(0, 0);
         }
@@ -171,7 +176,7 @@ public class MachineBenchmark {
     /** One epoch of paper A's subgradient SVM, batch 64, shuffled, no evaluations. */
     @Benchmark
     public double[] svmEpoch() {
-        return SubgradientSolver.train(backend, gram, y, null, null, null, null,
+        return SubgradientSolver.train(gram, y, null, null, null, null,
                 new SubgradientSolver.Config(new Loss.Hinge(), 0.001, 1, 64, 1, 6, true, SubgradientSolver.Decay.BATCH, 0), null).alpha();
     }
 }

@@ -1,9 +1,9 @@
 package dev.tangent.bench;
 
-import dev.tangent.compute.Backends;
 import dev.tangent.io.Idx;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.SmoSolver;
 import dev.tangent.memory.DType;
@@ -81,7 +81,7 @@ public class SmoBenchmark {
     @Param({"true"})
     public boolean peer;
 
-    private Matrix gram;
+    private KernelMatrix gram;
     private double[] y;
     private Path work;
     private PeerServer peerProcess;
@@ -108,7 +108,7 @@ public class SmoBenchmark {
                     x.set(i, j, x.get(i, j) / 255);
                 }
             }
-            gram = new GramBuilder(Backends.select("auto", 2).backend(), 2).build(KernelSpec.ntk(1), x);
+            gram = KernelProviders.select("auto", 2).provider().gram(KernelSpec.ntk(1), x, null);
         }
         first = SmoSolver.svc(gram, y, c, tol, shrinking, 0);
         System.err.printf(Locale.ROOT, "%n# SmoSolver: %d iterations, %d SVs, obj %.9g, b %.9g, converged %s%n",
@@ -122,7 +122,10 @@ public class SmoBenchmark {
         work = Files.createTempDirectory("tangent-smo-bench");
         Path k = work.resolve("gram.npy");
         Path lab = work.resolve("y.npy");
-        Npy.write(k, gram);
+        try (Matrix host = Matrix.allocate(gram.rows(), gram.cols(), gram.dtype())) {
+            gram.copyRows(0, host);
+            Npy.write(k, host);
+        }
         Npy.writeVector(lab, y);
         peerProcess = PeerServer.start("sklearn_svc.py", List.of(k.toString(), lab.toString(), "--C", Double.toString(c),
                 "--tol", Double.toString(tol), "--cache-mb", Double.toString(peerCacheMb), "--decision",

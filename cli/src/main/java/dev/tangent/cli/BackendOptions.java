@@ -1,28 +1,29 @@
 package dev.tangent.cli;
 
-import dev.tangent.compute.Backends;
+import dev.tangent.TangentException;
+import dev.tangent.compute.KernelProviders;
 import picocli.CommandLine.Option;
-
-import java.io.PrintWriter;
 
 /** {@code --backend} and {@code --threads}, shared by every command that computes. */
 final class BackendOptions {
-    @Option(names = "--backend", paramLabel = "auto|java|openblas|cuda", defaultValue = "auto",
-            description = "Compute backend (default: ${DEFAULT-VALUE}: OpenBLAS when it loads, else the Java Vector API backend).")
+    @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "auto", converter = Converters.Backends.class,
+            completionCandidates = Converters.Backends.class,
+            description = "Where kernels run, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: OpenBLAS GEMM with the Vector API "
+                    + "kernel maps when both load, else the Vector API GEMM, else plain Java loops; scalar: plain Java loops, the reference).")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: the available processors, ${DEFAULT-VALUE}).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    /** Selects the backend; says why on stderr when it fell back (or always, when verbose). */
-    Backends.Selection select(PrintWriter err, String command, boolean verbose) {
+    /** Selects the provider (the Gram's tile edge: {@code tile}). */
+    KernelProviders.Selection select(int tile) {
         if (threads < 1) {
-            throw new dev.tangent.TangentException("--threads must be >= 1, found " + threads);
+            throw new TangentException("--threads must be >= 1, found " + threads);
         }
-        Backends.Selection sel = Backends.select(backend, threads);
-        if (sel.fellBack() || verbose) {
-            err.println("tangent " + command + ": " + sel.reason());
-        }
-        return sel;
+        return KernelProviders.select(backend, threads, tile);
+    }
+
+    KernelProviders.Selection select() {
+        return select(256);
     }
 }

@@ -1,151 +1,146 @@
 package dev.tangent.cli;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backends;
-import dev.tangent.data.DataSource;
+import dev.tangent.data.Input;
+import dev.tangent.experiment.Context;
+import dev.tangent.experiment.Schedule;
 import dev.tangent.experiment.TrainWorkflow;
+import dev.tangent.experiment.TrainWorkflow.Method;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.SubgradientSolver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /** {@code tangent train}: fit a kernel machine with the analytic NTK (paper A, spec §4). */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fit g(x) = sum_i alpha_i K(x, x_i) with the analytic NTK/NNGP of --depth hidden ReLU layers.",
-                "  krr       alpha = (K + lambda/2 I)^-1 y (paper A's convention), Cholesky; --lambdas fits several",
-                "  svm-sgd   paper A's stochastic subgradient SVM (hinge); sq-hinge, svr-sgd, logistic: the other",
-                "            losses of Table 1 with the same update",
-                "  svm-smo   the exact C-SVC dual (LIBSVM's SMO); svr-smo the exact epsilon-SVR; C = --c or 1/(lambda n)",
-                "Writes the model directory (model.json, alpha.npy, x_train.npy, y_train.npy), traces and run.json."},
+        header = "Fit a kernel machine (KRR, SVM, SVR, logistic) with the analytic NTK or NNGP.",
+        description = {"Fit g(x) = sum_i alpha_i K(x, x_i) with the analytic NTK/NNGP of --depth hidden ReLU layers:",
+                "  krr       alpha = (K + lambda/2 I)^-1 y (paper A's convention), by Cholesky;",
+                "            --lambdas fits several from one Gram",
+                "  svm-sgd   paper A's stochastic subgradient SVM (hinge loss)",
+                "  sq-hinge, svr-sgd, logistic: the other losses of Table 1, same update",
+                "  svm-smo   the exact C-SVC dual (LIBSVM's SMO), C = --c or 1/(lambda n)",
+                "  svr-smo   the exact epsilon-SVR dual, likewise",
+                "Writes the model directory (model.json, alpha.npy, x_train.npy, y_train.npy), the trace of the subgradient "
+                        + "methods (its last point is the final model) and run.json. Options that do not apply to the method "
+                        + "are errors."},
         footer = {"", "Example (paper A, MNIST 0 vs 1):",
-                "  tangent train --method svm-sgd --train mnist:DIR:train --test mnist:DIR:test --classes 0,1 \\",
-                "      --depth 1 --lambda 0.001 --lr 1 --batch 64 --epochs 300 --seed 6 --out runs/svm"})
-final class TrainCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
+                "  tangent train --method svm-sgd --train mnist:DIR:train \\",
+                "      --test mnist:DIR:test --classes 0,1 --depth 1 --lambda 0.001 --lr 1 \\",
+                "      --batch 64 --epochs 300 --seed 6 --out runs/svm"})
+final class TrainCommand extends BaseCommand {
+    @Option(names = "--method", required = true, paramLabel = "METHOD", converter = Converters.Methods.class,
+            completionCandidates = Converters.Methods.class, description = "One of ${COMPLETION-CANDIDATES}.")
+    Method method;
 
-    @ParentCommand
-    Main parent;
+    @Mixin
+    SourceOptions.Train train = new SourceOptions.Train();
 
-    @Option(names = "--method", required = true, paramLabel = "M", description = "krr, svm-sgd, svm-smo, svr-smo, sq-hinge, svr-sgd or logistic.")
-    String method;
+    @Mixin
+    SourceOptions.Test test = new SourceOptions.Test();
 
-    @Option(names = "--train", required = true, paramLabel = "SPEC", description = "Training data spec.")
-    String train;
-
-    @Option(names = "--train-labels", paramLabel = "Y.npy", description = "Targets for a .npy --train.")
-    Path trainLabels;
-
-    @Option(names = "--test", paramLabel = "SPEC", description = "Test data spec (evaluated along training and at the end).")
-    String test;
-
-    @Option(names = "--test-labels", paramLabel = "Y.npy", description = "Targets for a .npy --test.")
-    Path testLabels;
-
-    @Option(names = "--depth", required = true, paramLabel = "L", description = "Hidden ReLU layers of the NTK (1 = two-layer network).")
-    int depth;
-
-    @Option(names = "--kind", paramLabel = "ntk|nngp", defaultValue = "ntk", converter = Converters.Kind.class,
-            description = "Kernel (default: ${DEFAULT-VALUE}).")
-    KernelSpec.Kind kind;
-
-    @Option(names = "--weight-std", defaultValue = "1", paramLabel = "SW", description = "sigma_w (default: ${DEFAULT-VALUE}).")
-    double weightStd;
-
-    @Option(names = "--bias-std", defaultValue = "0", paramLabel = "SB", description = "sigma_b (default: ${DEFAULT-VALUE}).")
-    double biasStd;
+    @Mixin
+    KernelOptions kernel = new KernelOptions();
 
     @Option(names = {"--lambda", "--lambdas"}, split = ",", paramLabel = "LAMBDA",
-            description = "Regularisation lambda; a list for krr (default: 0.001, paper A).")
+            description = "Regularisation lambda; a comma-separated list for krr (default: 0.001, paper A).")
     List<Double> lambdas = new ArrayList<>(List.of(0.001));
 
-    @Option(names = "--jitter", defaultValue = "0", paramLabel = "J", description = "krr: added to the diagonal (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jitter", defaultValue = "0", paramLabel = "J", description = "Added to the diagonal, krr only (default: ${DEFAULT-VALUE}).")
     double jitter;
 
-    @Option(names = "--lr", defaultValue = "1", paramLabel = "ETA", description = "Learning rate (default: ${DEFAULT-VALUE}, paper A).")
+    @Option(names = "--lr", defaultValue = "1", paramLabel = "ETA",
+            description = "Subgradient methods: the learning rate (default: ${DEFAULT-VALUE}, paper A).")
     double lr;
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Mini-batch size; 0 = full batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B",
+            description = "Subgradient methods: the mini-batch size; 0 = full batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--epochs", defaultValue = "300", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}, svm_sgd.yaml).")
+    @Option(names = "--epochs", defaultValue = "300", paramLabel = "E",
+            description = "Subgradient methods: epochs (default: ${DEFAULT-VALUE}, paper A's svm_sgd.yaml).")
     int epochs;
 
-    @Option(names = "--seed", defaultValue = "6", paramLabel = "S", description = "Seed of the batch permutations (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "6", paramLabel = "S",
+            description = "Subgradient methods: the seed of the batch permutations (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--natural-order", description = "Batches in the data's order instead of seeded shuffles.")
+    @Option(names = "--natural-order", description = "Subgradient methods: batches in the data's order instead of seeded shuffles.")
     boolean naturalOrder;
 
-    @Option(names = "--decay", defaultValue = "batch", paramLabel = "batch|all",
-            description = "Shrink only the batch's alphas (reference code) or all (default: ${DEFAULT-VALUE}).")
-    String decay;
+    @Option(names = "--km-decay", defaultValue = "batch", paramLabel = "DECAY", converter = Converters.Decays.class,
+            completionCandidates = Converters.Decays.class,
+            description = "Subgradient methods: shrink only the batch's alphas (batch, the reference code) or all (all), "
+                    + "one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    SubgradientSolver.Decay decay;
 
-    @Option(names = "--epsilon", defaultValue = "0.1", paramLabel = "EPS", description = "svr tube width (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epsilon", defaultValue = "0.1", paramLabel = "EPS",
+            description = "The width of the epsilon-insensitive tube, svr-sgd and svr-smo (default: ${DEFAULT-VALUE}).")
     double epsilon;
 
-    @Option(names = "--c", paramLabel = "C", description = "svm-smo/svr-smo: C (default: 1/(lambda n), the mean-loss objective).")
+    @Option(names = "--c", paramLabel = "C", description = "C of svm-smo and svr-smo (default: 1/(lambda n), the mean-loss objective).")
     Double c;
 
-    @Option(names = "--tol", defaultValue = "1e-3", paramLabel = "EPS", description = "svm-smo/svr-smo stopping tolerance, LIBSVM's -e (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tol", defaultValue = "1e-3", paramLabel = "TOL",
+            description = "The stopping tolerance of svm-smo and svr-smo, LIBSVM's -e (default: ${DEFAULT-VALUE}).")
     double tol;
 
     @Mixin
     BackendOptions compute = new BackendOptions();
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
-    Path out;
+    @Mixin
+    OutputOptions output = new OutputOptions();
 
     @Mixin
     DataOptions data = new DataOptions();
 
+    private static final List<String> SGD = List.of("--lr", "--batch", "--epochs", "--seed", "--natural-order", "--km-decay");
+
     @Override
-    public void run() {
-        TrainWorkflow.Method m;
-        try {
-            m = TrainWorkflow.Method.parse(method);
-        } catch (IllegalArgumentException e) {
-            throw new TangentException("--method " + method + ": " + e.getMessage());
-        }
-        SubgradientSolver.Decay dec = switch (decay.toLowerCase(Locale.ROOT)) {
-            case "batch" -> SubgradientSolver.Decay.BATCH;
-            case "all" -> SubgradientSolver.Decay.ALL;
-            default -> throw new TangentException("--decay " + decay + ": expected batch or all");
-        };
-        for (double l : lambdas) {
-            if (!(l >= 0) || Double.isInfinite(l)) {
-                throw new TangentException("--lambda must be finite and >= 0, found " + l);
+    void execute() {
+        String to = "to --method " + method;
+        if (!method.sgd()) {
+            for (String o : SGD) {
+                notApplicable(o, to + " (it applies to the subgradient methods svm-sgd, sq-hinge, svr-sgd and logistic)");
             }
+        }
+        if (method != Method.KRR) {
+            notApplicable("--jitter", to + " (it applies to krr)");
+        }
+        if (method != Method.SVR_SGD && method != Method.SVR_SMO) {
+            notApplicable("--epsilon", to + " (it applies to svr-sgd and svr-smo)");
+        }
+        if (!method.smo()) {
+            notApplicable("--c", to + " (it applies to svm-smo and svr-smo; the other methods take --lambda)");
+            notApplicable("--tol", to + " (it applies to svm-smo and svr-smo)");
+        } else {
+            exclusive("--c", "--lambda", "C = --c, or C = 1/(lambda n) from --lambda; give one");
         }
         if (batch < 0) {
-            throw new TangentException("--batch must be >= 0, found " + batch);
+            throw new TangentException("--batch must be >= 0 (0 = full batch), found " + batch);
         }
-        KernelSpec ks = new KernelSpec(kind, depth, weightStd, biasStd);
-        PrintWriter err = spec.commandLine().getErr();
-        Backends.Selection sel = compute.select(err, "train", parent.verbose);
-        try (ProgressBar bar = new ProgressBar(err, "train", m != TrainWorkflow.Method.KRR && !m.toString().endsWith("smo"))) {
-            TrainWorkflow.Result r = TrainWorkflow.run(new TrainWorkflow.Request(data.source(train, trainLabels, "--train"),
-                    test == null ? null : data.source(test, testLabels, "--test"),
-                    data.selection(), data.normalize, ks, m, lambdas, jitter, lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs,
-                    seed, !naturalOrder, dec, epsilon, c == null ? Double.NaN : c, tol, sel.backend(), compute.threads, out, (s, t) -> bar.update(s, t, "steps")));
-            bar.close();
-            PrintWriter o = spec.commandLine().getOut();
-            o.printf(Locale.ROOT, "%s on %d training points (%s), Gram %.2f s, fit %.2f s%n", m, r.nTrain(), ks, r.gramSeconds(), r.fitSeconds());
-            for (TrainWorkflow.Fit f : r.fits()) {
-                o.printf(Locale.ROOT, "  lambda %-8s train loss %.6g acc %s%s  -> %s%n", f.lambda(), f.trainLoss(), pct(f.trainAccuracy()),
-                        r.nTest() > 0 ? String.format(Locale.ROOT, " | test loss %.6g acc %s", f.testLoss(), pct(f.testAccuracy())) : "",
-                        f.dir());
-            }
+        KernelSpec ks = kernel.spec(this, null);
+        data.checkEffective(Arrays.asList(train.spec, test.spec), new boolean[] {train.limit != null, test.limit != null},
+                "--train-limit", "--test-limit");
+        Input tr = train.input(data);
+        Input te = test.input(this, data, false);
+        Schedule schedule = method.sgd() ? new Schedule(lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs, seed, !naturalOrder, decay) : null;
+        TrainWorkflow.Objective objective = new TrainWorkflow.Objective(lambdas, c == null ? Double.NaN : c, epsilon, jitter, tol);
+        Context ctx = context(compute);
+        TrainWorkflow.Result r = TrainWorkflow.run(new TrainWorkflow.Request(tr, te, data.normalize, ks, method, objective, schedule,
+                output.output()), ctx);
+        out().printf(Locale.ROOT, "%s on %d training points (%s), Gram %.2f s, fit %.2f s%n", method, r.nTrain(), ks, r.gramSeconds(),
+                r.fitSeconds());
+        for (TrainWorkflow.Fit f : r.fits()) {
+            out().printf(Locale.ROOT, "  lambda %-8s train loss %.6g acc %s%s  -> %s%n", f.lambda(), f.trainLoss(), pct(f.trainAccuracy()),
+                    r.nTest() > 0 ? String.format(Locale.ROOT, " | test loss %.6g acc %s", f.testLoss(), pct(f.testAccuracy())) : "",
+                    f.dir());
         }
     }
 

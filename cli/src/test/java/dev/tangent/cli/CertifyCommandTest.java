@@ -130,7 +130,7 @@ class CertifyCommandTest {
         Cli.assertBadInput(out, "no model.json", certify(dir, out));
         Cli.assertBadInput(out, "--sample and --limit", certify(svm, out, "--sample", "5", "--limit", "3"));
         Cli.assertBadInput(out, "--method ibp needs a network", certify(svm, out, "--method", "ibp"));
-        Cli.assertBadInput(out, "--nan-mode fuzzy", certify(svm, out, "--nan-mode", "fuzzy"));
+        Cli.assertBadInput(out, "--nan-mode': expected one of reference, sound, found 'fuzzy'", certify(svm, out, "--nan-mode", "fuzzy"));
         Cli.assertBadInput(out, "--delta0 0.5", certify(svm, out, "--delta0", "0.5"));
         Cli.assertBadInput(out, "--only-correct needs test labels", "certify", "--model", svm.toString(), "--test", test[0].toString(),
                 "--only-correct", "--out", out.toString());

@@ -3,6 +3,7 @@ package dev.tangent.cli;
 import dev.tangent.io.Npy;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.kernel.NtkRecursion;
+import dev.tangent.compute.RoundingBounds;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 import org.junit.jupiter.api.Test;
@@ -66,11 +67,12 @@ class GramCommandTest {
         assertTrue(o.out().contains("23 x 5"), o.out());
         try (Matrix k = Npy.readMatrix(out, DType.F64, ""); Matrix a = Npy.readMatrix(x, DType.F64, "");
              Matrix b = Npy.readMatrix(x2, DType.F64, "")) {
-            KernelSpec spec = new KernelSpec(KernelSpec.Kind.NTK, 3, 1.0, 0.2);
+            KernelSpec spec = KernelSpec.fc(KernelSpec.Kind.NTK, 3, 1.0, 0.2);
             for (int i = 0; i < 23; i++) {
                 for (int j = 0; j < 5; j++) {
                     double ref = NtkRecursion.pair(spec, a.row(i), b.row(j)).ntk();
-                    assertEquals(ref, k.get(i, j), 1e-12 * ref);
+                    // the entry's rounding-error bound (dot product and map), not a fraction of the entry itself
+                    assertEquals(ref, k.get(i, j), RoundingBounds.gramEntry(spec, a.row(i), b.row(j), DType.F64));
                 }
             }
         }
@@ -162,7 +164,7 @@ class GramCommandTest {
     @Test
     void unknownBackend() {
         Path out = dir.resolve("K.npy");
-        Cli.assertBadInput(out, "unknown backend", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
+        Cli.assertBadInput(out, "--backend': expected one of auto, openblas, java, scalar, found 'tpu'", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
                 "--backend", "tpu", "--out", out.toString());
     }
 

@@ -1,5 +1,8 @@
 package dev.tangent.cli;
 
+import dev.tangent.compute.Providers;
+import dev.tangent.compute.KernelProviders;
+import dev.tangent.RepositoryData;
 import dev.tangent.compute.Backends;
 import dev.tangent.io.Npy;
 import dev.tangent.kernel.KernelSpec;
@@ -31,16 +34,6 @@ class LibsvmKernelExportTest {
     @TempDir
     Path dir;
 
-    private static String mnist() {
-        Path p = Path.of("").toAbsolutePath();
-        for (; p != null; p = p.getParent()) {
-            if (Files.exists(p.resolve("shared/data/mnist/t10k-images-idx3-ubyte.gz"))) {
-                return "mnist:" + p.resolve("shared/data/mnist") + ":test";
-            }
-        }
-        throw new AssertionError("shared/data/mnist not found");
-    }
-
     private static String exec(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -53,8 +46,8 @@ class LibsvmKernelExportTest {
     void svmTrainOnExportedKernelAgreesWithTangentsPredictor() throws Exception {
         Path train = dir.resolve("train");
         Path all = dir.resolve("all");
-        assertEquals(0, Cli.run("data", "export", mnist(), "--classes", "0,1", "--limit", "300", "--format", "npy", "--out", train.toString()).code());
-        assertEquals(0, Cli.run("data", "export", mnist(), "--classes", "0,1", "--format", "npy", "--out", all.toString()).code());
+        assertEquals(0, Cli.run("data", "export", RepositoryData.mnistTestSpec(), "--classes", "0,1", "--limit", "300", "--format", "npy", "--out", train.toString()).code());
+        assertEquals(0, Cli.run("data", "export", RepositoryData.mnistTestSpec(), "--classes", "0,1", "--format", "npy", "--out", all.toString()).code());
         Path kTrain = dir.resolve("ktrain");
         Path kTest = dir.resolve("ktest");
         Cli.Outcome a = Cli.run("data", "export", train.resolve("x.npy").toString(), "--labels", train.resolve("y.npy").toString(),
@@ -95,7 +88,7 @@ class LibsvmKernelExportTest {
                 y[i] = ytr.get(i, 0);
             }
             KernelMachine km = new KernelMachine("libsvm", KernelSpec.ntk(1), "hinge", Double.NaN, 1, -rho, alpha, xtr, y, Map.of());
-            double[] g = km.scores(Backends.select("auto", 2).backend(), 2, xall);
+            double[] g = km.scores(KernelProviders.select("auto", 2).provider(), xall);
             int correct = 0;
             for (int i = 0; i < g.length; i++) {
                 correct += (g[i] > 0 ? 1 : -1) == yall.get(i, 0) ? 1 : 0;

@@ -79,7 +79,7 @@ class TrainCommandTest {
     @Test
     void classificationNeedsPlusMinusOneLabels() {
         Path[] tr = blobs("ids", 40, 3, true);
-        Cli.assertBadInput(null, "must be -1 or +1", "train", "--method", "svm-sgd", "--train", tr[0].toString(), "--train-labels",
+        Cli.assertBadInput(null, "target 5 at row 0; --method svm-sgd needs targets -1/+1", "train", "--method", "svm-sgd", "--train", tr[0].toString(), "--train-labels",
                 tr[1].toString(), "--depth", "1", "--epochs", "1", "--out", dir.resolve("m").toString());
     }
 
@@ -124,6 +124,6 @@ class TrainCommandTest {
 
     @Test
     void unknownMethod() {
-        Cli.assertBadInput(null, "--method svm-magic", "train", "--method", "svm-magic", "--train", "x.npy", "--depth", "1", "--out", "o");
+        Cli.assertBadInput(null, "--method': expected one of krr, svm-sgd", "train", "--method", "svm-magic", "--train", "x.npy", "--depth", "1", "--out", "o");
     }
 }

@@ -39,37 +39,71 @@ public sealed interface DataSource {
     LabeledMatrix read(DType dtype, Selection sel, String option);
 
     /**
-     * Loads the selected samples, checked finite (NaN or infinity: one-line error naming the first one) and normalised;
-     * with a class pair the targets become ±1.
+     * Loads the selected samples, checked (at least one sample and one feature; features and targets finite: a NaN or
+     * infinity is a one-line error naming the first one) and normalised; with a class pair the targets become ±1.
+     * {@code standard} is fitted on these samples (a training set).
      *
      * @param norm   the normalisation, or null for the source's default
      * @param option the command-line option naming this source, for messages
      */
     default Dataset load(DType dtype, Selection sel, Normalization norm, String option) {
+        return load(dtype, sel, norm, null, option);
+    }
+
+    /**
+     * As {@link #load(DType, Selection, Normalization, String)}, with {@code standard} applying the given training
+     * statistics (null: fit them on these samples).
+     */
+    default Dataset load(DType dtype, Selection sel, Normalization norm, Standardization fitted, String option) {
         Normalization nz = norm == null ? defaultNormalization() : norm;
         LabeledMatrix lm = read(dtype, sel, option);
-        double[] y = lm.y();
-        if (sel.filtersClasses()) {
-            y = y.clone();
-            for (int i = 0; i < y.length; i++) {
-                y[i] = sel.target(y[i]);
-            }
-        }
-        String what = sel.describe();
-        String description = spec() + (what.isEmpty() ? "" : ", " + what) + ", " + nz;
         try {
-            Checks.requireFinite(lm.x(), option + " " + description);
-            nz.apply(lm.x());
+            Matrix x = lm.x();
+            String what = sel.describe(x.rows());
+            String description = spec() + (what.isEmpty() ? "" : ", " + what) + ", " + nz;
+            if (x.rows() == 0) {
+                throw new TangentException(option + " " + description + ": no samples, expected at least one row");
+            }
+            if (x.cols() == 0) {
+                throw new TangentException(option + " " + spec() + ": shape (" + x.rows() + ", 0), no features; expected at least one column");
+            }
+            double[] y = lm.y();
+            if (y != null) {
+                for (int i = 0; i < y.length; i++) {
+                    if (!Double.isFinite(y[i])) {
+                        throw new TangentException(labelsOrigin(option) + ": target " + y[i] + " at row " + i + "; expected finite targets");
+                    }
+                }
+            }
+            if (sel.filtersClasses()) {
+                y = y.clone();
+                for (int i = 0; i < y.length; i++) {
+                    y[i] = sel.target(y[i]);
+                }
+            }
+            Checks.requireFinite(x, option + " " + description);
+            Standardization st = null;
+            if (nz == Normalization.STANDARD) {
+                st = fitted != null ? fitted : Standardization.fit(x);
+                st.apply(x);
+            } else {
+                nz.applyPerSample(x);
+            }
+            return new Dataset(x, y, description, nz, st);
         } catch (RuntimeException e) {
             lm.close();
             throw e;
         }
-        return new Dataset(lm.x(), y, description);
     }
 
-    /** {@code load(dtype, Selection with only a limit, norm, option)}. */
-    default Dataset load(DType dtype, int limit, Normalization norm, String option) {
-        return load(dtype, new Selection(null, null, limit), norm, option);
+    /** Where this source's targets come from, for messages (e.g. "--train-labels y.npy"). */
+    default String labelsOrigin(String option) {
+        return option + " " + spec() + " (targets)";
+    }
+
+    /** The labels option that belongs to a source option: --train → --train-labels, a positional SPEC → --labels. */
+    static String labelsOption(String option) {
+        return option.startsWith("--") && !option.equals("--x") && !option.equals("--x2") ? option + "-labels" : "--labels";
     }
 
     /**
@@ -90,6 +124,10 @@ public sealed interface DataSource {
     static DataSource parse(String spec, Path labels, String labelColumn, String option) {
         if (spec == null || spec.isBlank()) {
             throw new TangentException(option + ": empty data spec, expected fashion-mnist:train|test, mnist:DIR:train|test or a .npy file");
+        }
+        if (labels != null && !spec.toLowerCase(Locale.ROOT).endsWith(".npy")) {
+            throw new TangentException(labelsOption(option) + " " + labels + ": applies to a .npy " + option + " only; " + spec
+                    + " carries its own targets");
         }
         if (spec.startsWith("fashion-mnist:")) {
             return new IdxPair(spec, "fashion-mnist", FASHION_MNIST_DIR, split(spec.substring("fashion-mnist:".length()), spec, option),
@@ -167,12 +205,25 @@ public sealed interface DataSource {
         }
 
         @Override
+        public String labelsOrigin(String option) {
+            return labels == null ? option + " " + path : labelsOption(option) + " " + labels;
+        }
+
+        @Override
         public LabeledMatrix read(DType dtype, Selection sel, String option) {
+            Npy.Header h = Npy.readHeader(path);
+            if (h.shape().length != 2) {
+                throw new TangentException(option + " " + path + ": " + h.shape().length + "-D array of shape " + h.shapeString()
+                        + ", expected a 2-D array (samples x features)" + (h.shape().length == 1 ? "; for one feature, save x.reshape(-1, 1)" : ""));
+            }
+            if (h.shape()[1] == 0) {
+                throw new TangentException(option + " " + path + ": shape " + h.shapeString() + ", no features; expected at least one column");
+            }
             double[] y = null;
             if (labels != null) {
-                try (Matrix l = Npy.readMatrix(labels, DType.F64, option + " labels")) {
+                try (Matrix l = Npy.readMatrix(labels, DType.F64, labelsOption(option))) {
                     if (l.cols() != 1) {
-                        throw new TangentException(labels + ": labels of shape (" + l.rows() + ", " + l.cols()
+                        throw new TangentException(labelsOption(option) + " " + labels + ": labels of shape (" + l.rows() + ", " + l.cols()
                                 + "), expected one target per sample (n or n x 1)");
                     }
                     y = new double[l.rows()];
@@ -181,12 +232,14 @@ public sealed interface DataSource {
                     }
                 }
             } else if (sel.filtersClasses()) {
-                throw new TangentException(option + " " + path + ": --classes needs labels; pass the targets .npy with the labels option");
+                throw new TangentException(option + " " + path + ": --classes needs labels; pass the targets .npy with "
+                        + labelsOption(option));
             }
             Matrix x = Npy.readMatrix(path, dtype, option);
             if (y != null && y.length != x.rows()) {
                 x.close();
-                throw new TangentException(labels + ": " + y.length + " labels for the " + x.rows() + " samples of " + path);
+                throw new TangentException(labelsOption(option) + " " + labels + ": " + y.length + " labels for the " + x.rows()
+                        + " samples of " + path);
             }
             double[] ids = y != null ? y : new double[x.rows()];
             LabeledMatrix all = new LabeledMatrix(x, y);

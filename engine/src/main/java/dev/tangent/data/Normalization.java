@@ -5,16 +5,24 @@ import dev.tangent.memory.Matrix;
 import java.util.Locale;
 
 /**
- * Per-dataset input transforms (applied in place).
+ * Input transforms (applied in place).
  * <ul>
  *   <li>{@code none}: values as stored;</li>
- *   <li>{@code unit}: pixels/255, paper A's {@code ToTensor} (images only);</li>
- *   <li>{@code standard}: every feature to mean 0, standard deviation 1 over the samples (constant features to 0);</li>
+ *   <li>{@code unit}: pixels/255, paper A's {@code ToTensor} (images);</li>
+ *   <li>{@code mnist}: pixels/255, then (p − 0.1307)/0.3081: paper A's {@code normalize: True} (spec §2.1);</li>
+ *   <li>{@code standard}: every feature to mean 0, standard deviation 1 with the statistics of the training set
+ *       ({@link Standardization}; constant features to 0);</li>
  *   <li>{@code sphere}: every sample centred and scaled to norm √d, paper B's preprocessing (zero rows stay 0).</li>
  * </ul>
+ * All but {@code standard} act on each sample alone; {@code standard} is fitted on the training set and the same
+ * statistics are applied to every other set (test, --against, predict and certify through the model directory).
  */
 public enum Normalization {
-    NONE, UNIT, STANDARD, SPHERE;
+    NONE, UNIT, STANDARD, SPHERE, MNIST;
+
+    /** Paper A's MNIST mean and standard deviation (torchvision's Normalize((0.1307,), (0.3081,))). */
+    public static final double MNIST_MEAN = 0.1307;
+    public static final double MNIST_STD = 0.3081;
 
     public static Normalization parse(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
@@ -22,7 +30,8 @@ public enum Normalization {
             case "unit" -> UNIT;
             case "standard" -> STANDARD;
             case "sphere" -> SPHERE;
-            default -> throw new IllegalArgumentException("expected none, unit, standard or sphere, found '" + s + "'");
+            case "mnist" -> MNIST;
+            default -> throw new IllegalArgumentException("expected none, unit, mnist, standard or sphere, found '" + s + "'");
         };
     }
 
@@ -31,11 +40,21 @@ public enum Normalization {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** Applies the transform; {@code standard} with statistics fitted on {@code x} itself (x is a training set). */
     public void apply(Matrix x) {
+        if (this == STANDARD) {
+            Standardization.fit(x).apply(x);
+        } else {
+            applyPerSample(x);
+        }
+    }
+
+    /** The per-sample transforms; {@code standard} is not one (see {@link Standardization}). */
+    void applyPerSample(Matrix x) {
         int n = x.rows();
         int d = x.cols();
         switch (this) {
-            case NONE -> {
+            case NONE, STANDARD -> {
             }
             case UNIT -> {
                 for (int i = 0; i < n; i++) {
@@ -44,21 +63,10 @@ public enum Normalization {
                     }
                 }
             }
-            case STANDARD -> {
-                for (int j = 0; j < d; j++) {
-                    double mean = 0;
-                    for (int i = 0; i < n; i++) {
-                        mean += x.get(i, j);
-                    }
-                    mean /= n;
-                    double var = 0;
-                    for (int i = 0; i < n; i++) {
-                        double t = x.get(i, j) - mean;
-                        var += t * t;
-                    }
-                    double sd = Math.sqrt(var / n);
-                    for (int i = 0; i < n; i++) {
-                        x.set(i, j, sd > 0 ? (x.get(i, j) - mean) / sd : 0);
+            case MNIST -> {
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < d; j++) {
+                        x.set(i, j, (x.get(i, j) / 255.0 - MNIST_MEAN) / MNIST_STD);
                     }
                 }
             }

@@ -95,6 +95,28 @@ public record Selection(Double classA, Double classB, int limit) {
         return s;
     }
 
+    /**
+     * A description with the number of samples actually selected, e.g. "classes 0,1, first 300" or, when the limit
+     * exceeds what the source has, "all 200 (limit 100000)".
+     */
+    public String describe(int found) {
+        String s = filtersClasses() ? "classes " + fmt(classA) + "," + fmt(classB) : "";
+        if (limit > 0) {
+            s += (s.isEmpty() ? "" : ", ") + (found < limit ? "all " + found + " (limit " + limit + ")" : "first " + limit);
+        }
+        return s;
+    }
+
+    /** The class pair as "A,B", or null without a class filter. */
+    public String classes() {
+        return filtersClasses() ? fmt(classA) + "," + fmt(classB) : null;
+    }
+
+    /** The same classes with another limit (−1: all). */
+    public Selection withLimit(int n) {
+        return new Selection(classA, classB, n);
+    }
+
     static String fmt(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }

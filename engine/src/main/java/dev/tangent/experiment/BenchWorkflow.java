@@ -1,13 +1,16 @@
 package dev.tangent.experiment;
 
 import dev.tangent.compute.Backend;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.io.RunDirectory;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 
@@ -109,10 +112,10 @@ public final class BenchWorkflow {
      *
      * @param progress receives the number of finished timed runs (of 2·(warmup + reps))
      */
-    public static Result gram(Backend backend, int threads, int n, int d, KernelSpec spec, DType dtype, Inputs inputs, int warmup,
+    public static Result gram(KernelProvider provider, int n, int d, KernelSpec spec, DType dtype, Inputs inputs, int warmup,
                               int reps, long seed, LongConsumer progress) {
         try (Matrix x = inputs(n, d, dtype, inputs, seed); Matrix out = Matrix.allocate(n, n, dtype)) {
-            GramBuilder gb = new GramBuilder(backend, threads);
+            Backend backend = provider.backend();
             double[] tg = new double[reps];
             double[] ts = new double[reps];
             double[] pr = new double[reps];
@@ -124,7 +127,7 @@ public final class BenchWorkflow {
                     settle();
                     long t0 = System.nanoTime();
                     if ((turn == 0) == (k % 2 == 0)) {
-                        gb.build(spec, x, null, out);
+                        provider.gramInto(spec, x, null, out, KernelProvider.Progress.NONE);
                         g = (System.nanoTime() - t0) / 1e9;
                     } else {
                         backend.syrk(1.0, x, 0.0, out);
@@ -141,8 +144,36 @@ public final class BenchWorkflow {
             Arrays.sort(tg);
             Arrays.sort(ts);
             Arrays.sort(pr);
-            return new Result(n, d, spec, dtype, inputs, backend.name(), threads, new Timing(tg), new Timing(ts), pr);
+            return new Result(n, d, spec, dtype, inputs, provider.name(), provider.threads(), new Timing(tg), new Timing(ts), pr);
         }
+    }
+
+    /** Writes run.json with the machine description and the timings into the output directory. */
+    public static void write(Result r, String machine, Output out, Context c) {
+        RunDirectory.Plan plan = Runs.check(out, "bench gram", false);
+        try (RunDirectory dir = Runs.open(plan, c)) {
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("command", "bench gram");
+            run.put("machine", machine);
+            run.put("n", r.n());
+            run.put("d", r.d());
+            run.put("kernel", r.spec().toString());
+            run.put("dtype", r.dtype().toString());
+            run.put("inputs", r.inputs().toString());
+            run.put("backend", r.backend());
+            run.put("threads", r.threads());
+            run.put("gram_seconds", r.gram().seconds());
+            run.put("syrk_seconds", r.syrk().seconds());
+            run.put("ratio", r.ratio());
+            run.put("paired_ratios", r.pairRatios());
+            run.put("paired_ratio", r.pairedRatio());
+            Runs.finish(dir, run, c);
+        }
+    }
+
+    /** Fails before any timing when the output directory cannot take the run (see {@link Runs#check}). */
+    public static void checkOutput(Output out) {
+        Runs.check(out, "bench gram", false);
     }
 
     /**

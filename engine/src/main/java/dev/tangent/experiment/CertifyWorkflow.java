@@ -1,13 +1,12 @@
 package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backend;
 import dev.tangent.compute.Parallel;
-import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
+import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
-import dev.tangent.data.Selection;
 import dev.tangent.io.AtomicFile;
+import dev.tangent.io.RunDirectory;
 import dev.tangent.machine.KernelMachine;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -62,16 +61,39 @@ public final class CertifyWorkflow {
     }
 
     /**
-     * @param sample     certify a seeded random sample of this many points (−1: all selected points, in order)
-     * @param search     the binary search, or null for paper A's defaults of the model's kind
-     * @param attack     also run PGD on every certified point
-     * @param refRadius  the "improvement" reference (Table 3: KRR with λ = 0), or NaN
-     * @param progress   receives (points done, total), or null
+     * Which test points: all selected ones in order, or a seeded random sample of {@code sample} (−1: all); with
+     * {@code onlyCorrect}, misclassified points are listed as skipped.
      */
-    public record Request(Path model, DataSource test, Selection selection, Normalization norm, boolean onlyCorrect, int sample,
-                         long seed, Method method, IntervalKernel.NanMode nanMode, NetworkCertifier.Center center,
-                         BinarySearch.Config search, Pgd.Config pgd, boolean attack, double refRadius, Backend backend, int threads,
-                         Path out, KernelCertifier.Progress progress) {
+    public record Points(boolean onlyCorrect, int sample, long seed) {
+        public static final Points ALL = new Points(false, -1, 0);
+
+        public Points {
+            if (sample == 0 || sample < -1) {
+                throw new TangentException("--sample must be a positive number of points, found " + sample);
+            }
+        }
+    }
+
+    /**
+     * The kind-specific modes; null where not given (then the default: sound, clean). A mode of the other model kind is
+     * an error.
+     */
+    public record Modes(IntervalKernel.NanMode nanMode, NetworkCertifier.Center center) {
+        public static final Modes DEFAULT = new Modes(null, null);
+    }
+
+    /**
+     * @param search    the binary search, or null for paper A's defaults of the model's kind
+     * @param attack    also run PGD on every certified point
+     * @param pgd       PGD's settings
+     * @param refRadius the "improvement" reference (Table 3: KRR with λ = 0), or NaN
+     */
+    public record Search(BinarySearch.Config search, boolean attack, Pgd.Config pgd, double refRadius) {
+    }
+
+    /** @param norm the normalisation, or null for the model's */
+    public record Request(Path model, Input test, Normalization norm, Points points, Method method, Modes modes, Search search,
+                          Output out) {
     }
 
     /** Summary over the points with a radius (certified, tolerance, exhausted or none; not skipped or uncertifiable). */
@@ -100,11 +122,11 @@ public final class CertifyWorkflow {
 
     /** @param attack summary of the finite attack radii; unflipped = points PGD could not flip up to hi */
     public record Result(String modelKind, String method, int evaluated, Summary radius, Summary attack, int unflipped, double accuracy,
-                         int skipped, int uncertifiable, int none, int contradicted, double seconds, String markdown) {
+                         int skipped, int uncertifiable, int none, int contradicted, double seconds, String markdown, String radiusUnits) {
     }
 
-    public static Result run(Request r) {
-        checkOut(r.out());
+    public static Result run(Request r, Context c) {
+        RunDirectory.Plan plan = Runs.check(r.out(), "certify", false);
         Map<String, Object> json = NetworkModel.readJson(r.model());
         String format = String.valueOf(json.get("format"));
         boolean network = NetworkModel.FORMAT.equals(format);
@@ -112,21 +134,37 @@ public final class CertifyWorkflow {
             throw new TangentException("--model " + r.model().resolve("model.json") + ": format " + format
                     + ", expected tangent-kernel-machine/1 or " + NetworkModel.FORMAT);
         }
+        String holds = "--model " + r.model() + " holds a " + (network ? "network" : "kernel machine");
         Method method = r.method() == Method.AUTO ? (network ? Method.IBP : Method.KERNEL_INTERVAL) : r.method();
         if (method == Method.IBP && !network) {
-            throw new TangentException("--method ibp needs a network model directory (nn_w<width>/ of tangent equivalence), "
-                    + r.model() + " holds a kernel machine");
+            throw new TangentException("--method ibp needs a network model directory (nn_w<width>/ of tangent equivalence); " + holds);
         }
         if (method == Method.KERNEL_INTERVAL && network) {
-            throw new TangentException("--method kernel-interval needs a kernel-machine model directory, " + r.model()
-                    + " holds a network");
+            throw new TangentException("--method kernel-interval needs a kernel-machine model directory; " + holds);
         }
-        BinarySearch.Config search = r.search() != null ? r.search()
+        if (network && r.modes().nanMode() != null) {
+            throw new TangentException("--nan-mode applies to kernel machines (the two-layer kernel bound); " + holds);
+        }
+        if (!network && r.modes().center() != null) {
+            throw new TangentException("--ibp-center applies to networks (IBP); " + holds);
+        }
+        if (network && !Double.isNaN(r.search().refRadius())) {
+            throw new TangentException("--ref-radius applies to kernel machines (the improvement column of Table 3); " + holds);
+        }
+        IntervalKernel.NanMode nanMode = r.modes().nanMode() != null ? r.modes().nanMode() : IntervalKernel.NanMode.SOUND;
+        NetworkCertifier.Center center = r.modes().center() != null ? r.modes().center() : NetworkCertifier.Center.CLEAN;
+        BinarySearch.Config search = r.search().search() != null ? r.search().search()
                 : network ? BinarySearch.Config.networkDefaults() : BinarySearch.Config.kernelDefaults();
-        try (Dataset test = r.test().load(DType.F64, r.selection(), r.norm(), "--test")) {
-            int[] ids = pick(test.size(), r.sample(), r.seed());
+        Runs.ModelData md = Runs.modelData(r.model());
+        Input in = new Input(r.test().source(), md.selection(r.test().selection(), r.model()), r.test().option());
+        Normalization norm = md.normalization(r.norm(), r.model());
+        try (Dataset test = in.load(DType.F64, norm, md.standardization())) {
+            if (test.y() != null) {
+                test.requireBinaryTargets(in.option(), "tangent certify (a binary model)");
+            }
+            int[] ids = pick(test.size(), r.points().sample(), r.points().seed());
             double[] labels = test.y() == null ? null : new double[ids.length];
-            if (r.onlyCorrect() && labels == null) {
+            if (r.points().onlyCorrect() && labels == null) {
                 throw new TangentException("--only-correct needs test labels (--test-labels for a .npy --test)");
             }
             long t0 = System.nanoTime();
@@ -137,6 +175,8 @@ public final class CertifyWorkflow {
                         labels[i] = test.y()[ids[i]];
                     }
                 }
+                KernelCertifier.Progress progress = (d, t) -> c.reporter().progress("certify", "points", d, t);
+                Settings set = new Settings(method, nanMode, center, search);
                 KernelCertifier.Point[] pts;
                 double[] attack = null;
                 Map<String, Object> model = new LinkedHashMap<>();
@@ -150,16 +190,17 @@ public final class CertifyWorkflow {
                         model.put("meta", nm.meta());
                         markdownLabel = "NN | " + nm.theta().width();
                         try (Matrix xn = x.copy(nm.theta().dtype())) {
-                            pts = method == Method.PGD ? cleanNetwork(r, nm, xn, labels)
-                                    : certifyNetwork(r, nm, xn, labels, search);
-                            if (method == Method.PGD || r.attack()) {
-                                attack = attackAll(r, pts, x, () -> new Pgd.NetworkModel(nm.theta(), nm.theta0(), r.backend().serial()));
+                            pts = method == Method.PGD ? cleanNetwork(r, c, nm, xn, labels)
+                                    : certifyNetwork(r, c, nm, xn, labels, center, search, progress);
+                            if (method == Method.PGD || r.search().attack()) {
+                                attack = attackAll(r, c, pts, x, () -> new Pgd.NetworkModel(nm.theta(), nm.theta0(), c.backend().serial()),
+                                        progress);
                             }
                         }
                     }
                 } else {
                     try (KernelMachine km = KernelMachine.load(r.model());
-                         KernelCertifier kc = new KernelCertifier(km, r.nanMode())) {
+                         KernelCertifier kc = new KernelCertifier(km, nanMode)) {
                         requireDim(km.xTrain().cols(), x.cols());
                         model.put("kind", "kernel-machine");
                         model.put("method", km.method());
@@ -168,31 +209,22 @@ public final class CertifyWorkflow {
                         model.put("n_train", km.xTrain().rows());
                         model.put("support_vectors", kc.supportVectors());
                         markdownLabel = kmLabel(km);
-                        pts = kc.certify(r.backend(), r.threads(), x, labels, r.onlyCorrect(), method == Method.PGD ? null : search,
-                                method == Method.PGD ? null : r.progress());
-                        if (method == Method.PGD || r.attack()) {
-                            attack = attackAll(r, pts, x, () -> kernelModel(r, km));
+                        pts = kc.certify(c.provider(), c.threads(), x, labels, r.points().onlyCorrect(), method == Method.PGD ? null : search,
+                                method == Method.PGD ? null : progress);
+                        if (method == Method.PGD || r.search().attack()) {
+                            attack = attackAll(r, c, pts, x, () -> new Pgd.KernelModel(km.spec(), c.backend().serial(), km.xTrain(),
+                                    km.alpha(), km.b()), progress);
                         }
                     }
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
-                return write(r, method, model, markdownLabel, ids, labels, pts, attack, secs);
+                return write(r, c, plan, set, model, markdownLabel, test, in, ids, labels, pts, attack, secs);
             }
         }
     }
 
-    /** Fails early on an --out that cannot become a writable directory (created only when the results are ready). */
-    private static void checkOut(Path out) {
-        Path p = out.toAbsolutePath();
-        if (Files.exists(p) && !Files.isDirectory(p)) {
-            throw new TangentException("--out " + out + ": exists and is not a directory");
-        }
-        while (p != null && !Files.exists(p)) {
-            p = p.getParent();
-        }
-        if (p == null || !Files.isDirectory(p) || !Files.isWritable(p)) {
-            throw new TangentException("--out " + out + ": " + (p == null ? "no existing parent" : p + " is not a writable directory"));
-        }
+    /** The resolved method and modes of a run. */
+    private record Settings(Method method, IntervalKernel.NanMode nanMode, NetworkCertifier.Center center, BinarySearch.Config search) {
     }
 
     private static void requireDim(int expected, int found) {
@@ -206,10 +238,6 @@ public final class CertifyWorkflow {
         String name = method.startsWith("krr") ? "KRR" : method.contains("svr") ? "SVR" : "SVM";
         double lam = Double.isNaN(km.lambda()) ? km.c() : km.lambda();
         return name + " | " + fmt(lam);
-    }
-
-    private static Pgd.KernelModel kernelModel(Request r, KernelMachine km) {
-        return new Pgd.KernelModel(km.spec(), r.backend().serial(), km.xTrain(), km.alpha(), km.b());
     }
 
     /** The row indices to certify: all, or a seeded sample without replacement (in draw order). */
@@ -238,20 +266,22 @@ public final class CertifyWorkflow {
         return java.util.Arrays.copyOf(perm, sample);
     }
 
-    private static KernelCertifier.Point[] certifyNetwork(Request r, NetworkModel nm, Matrix x, double[] labels, BinarySearch.Config cfg) {
-        try (NetworkCertifier nc = new NetworkCertifier(nm.theta(), nm.theta0(), r.center())) {
-            return nc.certify(r.backend(), x, labels, r.onlyCorrect(), cfg, r.progress());
+    private static KernelCertifier.Point[] certifyNetwork(Request r, Context c, NetworkModel nm, Matrix x, double[] labels,
+                                                         NetworkCertifier.Center center, BinarySearch.Config cfg,
+                                                         KernelCertifier.Progress progress) {
+        try (NetworkCertifier nc = new NetworkCertifier(nm.theta(), nm.theta0(), center)) {
+            return nc.certify(c.backend(), x, labels, r.points().onlyCorrect(), cfg, progress);
         }
     }
 
     /** Clean scores only (PGD without a certificate): a zero-probe search. */
-    private static KernelCertifier.Point[] cleanNetwork(Request r, NetworkModel nm, Matrix x, double[] labels) {
-        double[] f = nm.theta().forward(r.backend(), x);
-        double[] f0 = nm.theta0().forward(r.backend(), x);
+    private static KernelCertifier.Point[] cleanNetwork(Request r, Context c, NetworkModel nm, Matrix x, double[] labels) {
+        double[] f = nm.theta().forward(c.backend(), x);
+        double[] f0 = nm.theta0().forward(c.backend(), x);
         KernelCertifier.Point[] pts = new KernelCertifier.Point[f.length];
         for (int i = 0; i < f.length; i++) {
             double g = f[i] - f0[i];
-            boolean skip = r.onlyCorrect() && Math.signum(g) != labels[i];
+            boolean skip = r.points().onlyCorrect() && Math.signum(g) != labels[i];
             pts[i] = new KernelCertifier.Point(g, new BinarySearch.Outcome(Double.NaN, 0,
                     skip ? BinarySearch.Status.SKIPPED : g == 0 ? BinarySearch.Status.UNCERTIFIABLE : BinarySearch.Status.NONE));
         }
@@ -259,12 +289,13 @@ public final class CertifyWorkflow {
     }
 
     /** PGD attack radii of every non-skipped point, in parallel (each worker with its own model). */
-    private static double[] attackAll(Request r, KernelCertifier.Point[] pts, Matrix x, java.util.function.Supplier<Pgd.Model> models) {
+    private static double[] attackAll(Request r, Context c, KernelCertifier.Point[] pts, Matrix x, java.util.function.Supplier<Pgd.Model> models,
+                                      KernelCertifier.Progress progress) {
         double[] out = new double[pts.length];
         java.util.Arrays.fill(out, Double.NaN);
         AtomicInteger next = new AtomicInteger();
         AtomicInteger done = new AtomicInteger();
-        Parallel.run(r.threads(), "tangent-pgd", () -> {
+        Parallel.run(c.threads(), "tangent-pgd", () -> {
             Pgd.Model m = models.get();
             try {
                 for (int i; (i = next.getAndIncrement()) < pts.length; ) {
@@ -274,16 +305,14 @@ public final class CertifyWorkflow {
                         for (int j = 0; j < xi.length; j++) {
                             xi[j] = x.get(i, j);
                         }
-                        out[i] = Pgd.radius(m, xi, Math.signum(pts[i].score()), r.pgd()).radius();
+                        out[i] = Pgd.radius(m, xi, Math.signum(pts[i].score()), r.search().pgd()).radius();
                     }
-                    if (r.progress() != null) {
-                        r.progress().done(done.incrementAndGet(), pts.length);
-                    }
+                    progress.done(done.incrementAndGet(), pts.length);
                 }
             } finally {
-                if (m instanceof AutoCloseable c) {
+                if (m instanceof AutoCloseable ac) {
                     try {
-                        c.close();
+                        ac.close();
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -293,9 +322,9 @@ public final class CertifyWorkflow {
         return out;
     }
 
-    private static Result write(Request r, Method method, Map<String, Object> model, String label, int[] ids, double[] labels,
-                                KernelCertifier.Point[] pts, double[] attack, double secs) {
-        DataWorkflow.requireDirectory(r.out());
+    private static Result write(Request r, Context c, RunDirectory.Plan plan, Settings set, Map<String, Object> model, String label,
+                                Dataset test, Input in, int[] ids, double[] labels, KernelCertifier.Point[] pts, double[] attack, double secs) {
+        Method method = set.method();
         boolean certifies = method != Method.PGD;
         List<Double> radii = new ArrayList<>();
         List<Double> attacks = new ArrayList<>();
@@ -362,10 +391,25 @@ public final class CertifyWorkflow {
         js.put("model", r.model().toString());
         js.put("model_info", model);
         js.put("method", method.toString());
-        js.put("nan_mode", r.nanMode().toString());
-        js.put("ibp_center", r.center().toString());
-        js.put("test", r.test().spec());
-        js.put("only_correct", r.onlyCorrect());
+        if ("kernel-machine".equals(model.get("kind"))) {
+            js.put("nan_mode", set.nanMode().toString());
+        } else {
+            js.put("ibp_center", set.center().toString());
+        }
+        Map<String, Object> search = new LinkedHashMap<>();
+        search.put("delta0", set.search().delta0());
+        search.put("lo", set.search().lo());
+        search.put("hi", set.search().hi());
+        search.put("max_iter", set.search().maxIter());
+        search.put("margin_stop", set.search().marginStop());
+        search.put("delta_tol", set.search().deltaTol());
+        js.put("search", search);
+        js.put("radius_units", radiusUnits(test));
+        Map<String, Object> testInfo = Runs.describe(test, in);
+        testInfo.put("sample", r.points().sample() > 0 ? r.points().sample() : null);
+        testInfo.put("sample_seed", r.points().sample() > 0 ? r.points().seed() : null);
+        js.put("test", testInfo);
+        js.put("only_correct", r.points().onlyCorrect());
         js.put("evaluated", pts.length);
         js.put("test_accuracy", acc);
         if (certifies) {
@@ -392,27 +436,51 @@ public final class CertifyWorkflow {
         js.put("seconds", secs);
         js.put("markdown", md);
         js.put("points", list);
-        AtomicFile.write(r.out().resolve("certify.csv"), t -> Files.writeString(t, csv, StandardCharsets.UTF_8));
-        Json.writeFile(r.out().resolve("certify.json"), js);
-        AtomicFile.write(r.out().resolve("certify.md"), t -> {
-            try (BufferedWriter w = Files.newBufferedWriter(t, StandardCharsets.UTF_8)) {
-                w.write(md);
-            }
-        });
+        plan.requireSpace(2L * csv.length() + 200L * pts.length + (1 << 20), "certify.csv, certify.json and certify.md");
+        try (RunDirectory dir = Runs.open(plan, c)) {
+            AtomicFile.write(dir.resolve("certify.csv"), t -> Files.writeString(t, csv, StandardCharsets.UTF_8));
+            Json.writeFile(dir.resolve("certify.json"), js);
+            AtomicFile.write(dir.resolve("certify.md"), t -> {
+                try (BufferedWriter w = Files.newBufferedWriter(t, StandardCharsets.UTF_8)) {
+                    w.write(md);
+                }
+            });
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("command", "certify");
+            run.put("model", r.model().toString());
+            run.put("method", method.toString());
+            run.put("test", testInfo);
+            run.put("radius_units", radiusUnits(test));
+            run.put("evaluated", pts.length);
+            run.put("seconds", secs);
+            Runs.finish(dir, run, c);
+        }
         return new Result(String.valueOf(model.get("kind")), method.toString(), pts.length, rs, as, unflipped, acc, skipped, uncertifiable, none,
-                contradicted, secs, md);
+                contradicted, secs, md, radiusUnits(test));
+    }
+
+    /** What a radius measures: an ℓ∞ distance in the model's input units, i.e. after the normalisation. */
+    static String radiusUnits(Dataset test) {
+        String after = switch (test.normalization()) {
+            case NONE -> "the values as stored";
+            case UNIT -> "pixel/255";
+            case MNIST -> "(pixel/255 - 0.1307)/0.3081";
+            case STANDARD -> "standard deviations of each feature (--normalize standard)";
+            case SPHERE -> "the sphere-normalised inputs";
+        };
+        return "l-infinity distance in the model's input units: " + after;
     }
 
     /** Table 2 (networks: mean ± std ×10⁻³) or Table 3 (kernel machines: accuracy, δ, improvement) layout. */
     private static String markdown(Request r, Method method, String label, Summary rs, Summary as, double acc) {
         Summary s = method == Method.PGD ? as : rs;
         String what = method == Method.PGD ? "PGD attack radius" : "certified δ";
-        String protocol = (r.onlyCorrect() ? "correctly classified" : "all") + " points, " + s.count() + " evaluated";
+        String protocol = (r.points().onlyCorrect() ? "correctly classified" : "all") + " points, " + s.count() + " evaluated";
         if (label.startsWith("NN")) {
             return "| model | width | " + what + " (×10⁻³), " + protocol + " |\n|---|---|---|\n"
                     + String.format(Locale.ROOT, "| %s | %.5g ± %.5g |%n", label, 1e3 * s.mean(), 1e3 * s.std());
         }
-        String imp = Double.isNaN(r.refRadius()) ? "–" : String.format(Locale.ROOT, "%.2fX", s.mean() / r.refRadius());
+        String imp = Double.isNaN(r.search().refRadius()) ? "–" : String.format(Locale.ROOT, "%.2fX", s.mean() / r.search().refRadius());
         return "| model | λ | test accuracy | " + what + " (mean ± std), " + protocol + " | improvement |\n|---|---|---|---|---|\n"
                 + String.format(Locale.ROOT, "| %s | %.2f %% | %.6g ± %.4g | %s |%n", label, 100 * acc, s.mean(), s.std(), imp);
     }

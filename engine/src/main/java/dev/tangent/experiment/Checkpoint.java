@@ -2,6 +2,8 @@ package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
 import dev.tangent.io.Npy;
+import dev.tangent.io.RunDirectory;
+import dev.tangent.io.TempFiles;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 import dev.tangent.network.FullyConnected;
@@ -20,18 +22,17 @@ final class Checkpoint {
     private Checkpoint() {
     }
 
-    record State(long step, int evaluations) {
+    /** @param key the options the checkpoint was written for (JSON, by option name) */
+    record State(long step, int evaluations, String key) {
     }
 
-    static void write(Path dir, String key, long step, int evaluations, FullyConnected net, double[] f0, double[] f0t,
+    /**
+     * Writes the checkpoint into a temp directory ({@link TempFiles}: removed on interrupt, reclaimed after a crash),
+     * then replaces {@code dir} with it and marks it as kept by the run (an interrupted run keeps its checkpoints).
+     */
+    static void write(RunDirectory run, Path dir, String key, long step, int evaluations, FullyConnected net, double[] f0, double[] f0t,
                       EquivalenceWorkflow.NnTraceAccess tr) {
-        Path part = dir.resolveSibling(dir.getFileName() + ".part");
-        delete(part);
-        try {
-            Files.createDirectories(part);
-        } catch (IOException e) {
-            throw new TangentException("cannot write checkpoint " + part + ": " + e.getMessage(), e);
-        }
+        Path part = TempFiles.createDirectory(dir);
         net.save(part, "theta");
         Npy.writeVector(part.resolve("f0.npy"), f0);
         Npy.writeVector(part.resolve("f0t.npy"), f0t);
@@ -42,26 +43,19 @@ final class Checkpoint {
         m.put("evaluations", evaluations);
         Json.writeFile(part.resolve("state.json"), m);
         delete(dir);
-        try {
-            Files.move(part, dir);
-        } catch (IOException e) {
-            throw new TangentException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
-        }
+        TempFiles.rename(part, dir, () -> run.keep(dir));
     }
 
-    /** The checkpoint's state when it exists and was written for {@code key}, else null. */
+    /** The checkpoint's state when it exists, else null. */
     @SuppressWarnings("unchecked")
-    static State read(Path dir, String key) {
+    static State read(Path dir) {
         Path json = dir.resolve("state.json");
         if (!Files.isRegularFile(json)) {
             return null;
         }
         try {
             Map<String, Object> m = (Map<String, Object>) Json.parse(Files.readString(json));
-            if (!key.equals(m.get("key"))) {
-                return null;
-            }
-            return new State(((Double) m.get("step")).longValue(), ((Double) m.get("evaluations")).intValue());
+            return new State(((Double) m.get("step")).longValue(), ((Double) m.get("evaluations")).intValue(), (String) m.get("key"));
         } catch (IOException | RuntimeException e) {
             throw new TangentException("--resume: checkpoint " + json + " is unreadable: " + e.getMessage(), e);
         }

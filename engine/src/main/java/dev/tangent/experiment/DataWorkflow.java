@@ -2,17 +2,18 @@ package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
 import dev.tangent.data.Dataset;
-import dev.tangent.compute.Backend;
+import dev.tangent.data.Input;
+import dev.tangent.data.Normalization;
 import dev.tangent.io.Libsvm;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.io.RunDirectory;
 import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
-import dev.tangent.report.Json;
+import dev.tangent.memory.MemoryBudget;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -81,71 +82,81 @@ public final class DataWorkflow {
                 n == 0 ? 0 : sumNorm / n, n == 0 ? 0 : minNorm, maxNorm, counts, ds.y() != null);
     }
 
-    /** Writes {@code x.npy}, {@code y.npy} (when there are targets) and {@code run.json} into {@code outDir}. */
-    public static void exportNpy(Dataset ds, Path outDir) {
-        requireDirectory(outDir);
-        Npy.write(outDir.resolve("x.npy"), ds.x());
-        if (ds.y() != null) {
-            Npy.writeVector(outDir.resolve("y.npy"), ds.y());
-        }
-        writeRun(ds, outDir, "npy", ds.y() != null ? java.util.List.of("x.npy", "y.npy") : java.util.List.of("x.npy"), null);
-    }
+    /** Formats of {@code tangent data export}. */
+    public enum Format {
+        NPY, LIBSVM, LIBSVM_KERNEL;
 
-    /** Writes {@code data.libsvm} (sparse, targets required) and {@code run.json} into {@code outDir}. */
-    public static void exportLibsvm(Dataset ds, Path outDir) {
-        requireDirectory(outDir);
-        if (ds.y() == null) {
-            throw new TangentException("--format libsvm needs targets: " + ds.description() + " has none");
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
-        Libsvm.write(outDir.resolve("data.libsvm"), ds.x(), ds.y());
-        writeRun(ds, outDir, "libsvm", java.util.List.of("data.libsvm"), null);
     }
 
     /**
-     * Writes the precomputed kernel of the dataset in LIBSVM's {@code -t 4} form, {@code kernel.libsvm}: rows are the
-     * dataset's points, columns the points of {@code against} (the training set; the dataset itself when null), so the
-     * file is what {@code svm-train -t 4} (against = null) or {@code svm-predict} (a test set against the training set)
-     * reads.
+     * @param against the training set whose points are the kernel's columns (libsvm-kernel), or null for the data itself;
+     *                a {@code standard} normalisation is fitted on it
+     * @param spec    the kernel (libsvm-kernel only)
      */
-    public static void exportKernel(Dataset ds, Dataset against, KernelSpec spec, Backend backend, int threads, Path outDir) {
-        requireDirectory(outDir);
-        if (ds.y() == null) {
-            throw new TangentException("--format libsvm-kernel needs targets: " + ds.description() + " has none");
-        }
-        if (against != null && against.dim() != ds.dim()) {
-            throw new TangentException("--against has " + against.dim() + " features, the data has " + ds.dim());
-        }
-        try (Matrix k = new GramBuilder(backend, threads).build(spec, ds.x(), against == null ? null : against.x())) {
-            Libsvm.writePrecomputed(outDir.resolve("kernel.libsvm"), k, ds.y());
-        }
-        writeRun(ds, outDir, "libsvm-kernel", java.util.List.of("kernel.libsvm"),
-                Map.of("kernel", spec.toString(), "columns", against == null ? ds.description() : against.description()));
+    public record ExportRequest(Input data, Input against, Normalization norm, Format format, KernelSpec spec, Output out) {
     }
 
-    private static void writeRun(Dataset ds, Path outDir, String format, java.util.List<String> files, Map<String, Object> extra) {
-        Map<String, Object> run = new LinkedHashMap<>();
-        run.put("command", "data export");
-        run.put("format", format);
-        run.put("summary", info(ds).toJson());
-        if (extra != null) {
-            run.putAll(extra);
+    /**
+     * Writes the dataset into the output directory with run.json: {@code x.npy} (f64) and {@code y.npy} (npy),
+     * {@code data.libsvm} (libsvm), or {@code kernel.libsvm}, the precomputed kernel in LIBSVM's {@code -t 4} form (rows
+     * are the dataset's points, columns the points of {@code against}, so the file is what {@code svm-train -t 4}
+     * (against = null) or {@code svm-predict} (a test set against the training set) reads).
+     *
+     * @return the exported dataset's size and dimension
+     */
+    public static int[] export(ExportRequest r, Context c) {
+        if (r.format() != Format.LIBSVM_KERNEL && r.against() != null) {
+            throw new TangentException("--against applies to --format libsvm-kernel only, not to --format " + r.format());
         }
-        run.put("files", files);
-        Json.writeFile(outDir.resolve("run.json"), run);
-    }
-
-    /** Creates {@code dir} if needed; fails with one line when it cannot be a directory. */
-    public static void requireDirectory(Path dir) {
-        try {
-            if (Files.exists(dir) && !Files.isDirectory(dir)) {
-                throw new TangentException("--out " + dir + ": exists and is not a directory");
+        RunDirectory.Plan plan = Runs.check(r.out(), "data export", false);
+        try (Dataset ag = r.against() == null ? null : r.against().load(DType.F64, r.norm());
+             Dataset ds = r.data().load(DType.F64, r.norm(), ag == null ? null : ag.standardization())) {
+            if (r.format() != Format.NPY) {
+                ds.requireTargets(r.data().option(), "--format " + r.format());
             }
-            Files.createDirectories(dir);
-        } catch (java.io.IOException e) {
-            throw new TangentException("--out " + dir + ": cannot create directory: " + e.getMessage(), e);
-        }
-        if (!Files.isWritable(dir)) {
-            throw new TangentException("--out " + dir + ": directory is not writable");
+            if (ag != null && ag.dim() != ds.dim()) {
+                throw new TangentException("--against has " + ag.dim() + " features, the data has " + ds.dim());
+            }
+            long cols = ag == null ? ds.size() : ag.size();
+            if (r.format() == Format.LIBSVM_KERNEL) {
+                MemoryBudget.require(8L * ds.size() * cols, String.format(Locale.ROOT, "the %d x %d kernel (f64)", ds.size(), cols));
+            }
+            // text: up to about 25 bytes per stored value
+            plan.requireSpace(r.format() == Format.NPY ? 8L * ds.size() * (ds.dim() + 1) + 4096
+                    : 25L * ds.size() * (r.format() == Format.LIBSVM ? ds.dim() + 1 : cols + 2), "the exported " + r.format() + " file");
+            try (RunDirectory dir = Runs.open(plan, c)) {
+                Map<String, Object> extra = new LinkedHashMap<>();
+                switch (r.format()) {
+                    case NPY -> {
+                        Npy.write(dir.resolve("x.npy"), ds.x());
+                        if (ds.y() != null) {
+                            Npy.writeVector(dir.resolve("y.npy"), ds.y());
+                        }
+                    }
+                    case LIBSVM -> Libsvm.write(dir.resolve("data.libsvm"), ds.x(), ds.y());
+                    case LIBSVM_KERNEL -> {
+                        try (Matrix k = Matrix.allocate(ds.size(), ag == null ? ds.size() : ag.size(), ds.x().dtype())) {
+                            c.provider().gramInto(r.spec(), ds.x(), ag == null ? null : ag.x(), k,
+                                    (d, t) -> c.reporter().progress("kernel", "blocks", d, t));
+                            Libsvm.writePrecomputed(dir.resolve("kernel.libsvm"), k, ds.y());
+                        }
+                        extra.put("kernel", r.spec().toString());
+                        extra.put("columns", ag == null ? Runs.describe(ds, r.data()) : Runs.describe(ag, r.against()));
+                    }
+                }
+                Map<String, Object> run = new LinkedHashMap<>();
+                run.put("command", "data export");
+                run.put("format", r.format().toString());
+                run.put("data", Runs.describe(ds, r.data()));
+                run.put("summary", info(ds).toJson());
+                run.putAll(extra);
+                Runs.finish(dir, run, c);
+                return new int[] {ds.size(), ds.dim()};
+            }
         }
     }
 }

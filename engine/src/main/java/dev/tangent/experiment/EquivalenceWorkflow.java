@@ -2,13 +2,13 @@ package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
 import dev.tangent.compute.Backend;
-import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
+import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
-import dev.tangent.data.Selection;
 import dev.tangent.data.rng.NumpyRandom;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.io.RunDirectory;
+import dev.tangent.compute.KernelMatrix;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.BatchStream;
 import dev.tangent.machine.KernelMachine;
@@ -16,6 +16,7 @@ import dev.tangent.machine.Loss;
 import dev.tangent.machine.SubgradientSolver;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
+import dev.tangent.memory.MemoryBudget;
 import dev.tangent.network.FullyConnected;
 import dev.tangent.network.NetworkModel;
 import dev.tangent.network.NetworkTrainer;
@@ -46,23 +47,57 @@ public final class EquivalenceWorkflow {
     private EquivalenceWorkflow() {
     }
 
-    /**
-     * @param trackedTrain tracked training indices, or null for paper A's numpy draw (likewise {@code trackedTest})
-     * @param progress     receives (network steps done, total over all widths)
-     */
-    public record Request(DataSource train, DataSource test, Selection selection, Normalization norm, int depth, List<Integer> widths,
-                          Loss loss, double lambda, double lr, int batch, int epochs, long seed, NetworkTrainer.Regularizer reg,
-                          SubgradientSolver.Decay decay, DType networkDtype, int[] trackedTrain, int[] trackedTest,
-                          Backend backend, int threads, Path out, SubgradientSolver.Progress progress, int checkpointEvery, boolean resume,
-                          long stopAfterSteps) {
-        /** Without checkpoints. */
-        public Request(DataSource train, DataSource test, Selection selection, Normalization norm, int depth, List<Integer> widths,
-                       Loss loss, double lambda, double lr, int batch, int epochs, long seed, NetworkTrainer.Regularizer reg,
-                       SubgradientSolver.Decay decay, DType networkDtype, int[] trackedTrain, int[] trackedTest,
-                       Backend backend, int threads, Path out, SubgradientSolver.Progress progress) {
-            this(train, test, selection, norm, depth, widths, loss, lambda, lr, batch, epochs, seed, reg, decay, networkDtype,
-                    trackedTrain, trackedTest, backend, threads, out, progress, 0, false, -1);
+    /** The networks: hidden ReLU layers, widths (trained one after the other), weight precision and regulariser. */
+    public record Network(int depth, List<Integer> widths, DType dtype, NetworkTrainer.Regularizer reg) {
+        public Network {
+            if (depth < 1) {
+                throw new TangentException("--depth must be >= 1, found " + depth);
+            }
+            if (widths.isEmpty()) {
+                throw new TangentException("--widths: at least one width is needed");
+            }
+            for (int w : widths) {
+                if (w < 1) {
+                    throw new TangentException("--widths must be >= 1, found " + w);
+                }
+            }
+            if (new java.util.HashSet<>(widths).size() != widths.size()) {
+                throw new TangentException("--widths " + widths + ": each width once");
+            }
         }
+    }
+
+    /** The loss and its λ, shared by the networks and the kernel machine. */
+    public record Objective(Loss loss, double lambda) {
+        public Objective {
+            if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+                throw new TangentException("--lambda must be finite and >= 0, found " + lambda);
+            }
+        }
+    }
+
+    /** Tracked training and test indices; null for paper A's numpy draw. */
+    public record Tracking(int[] train, int[] test) {
+        public static final Tracking DRAWN = new Tracking(null, null);
+    }
+
+    /**
+     * @param every          checkpoint each network every this many epochs into {@code checkpoint_w<width>/} (0: never)
+     * @param stopAfterSteps stop with exit code 130 after this many network steps in total (tests of --resume); −1: never
+     */
+    public record Checkpoints(int every, long stopAfterSteps) {
+        public static final Checkpoints NONE = new Checkpoints(0, -1);
+
+        public Checkpoints {
+            if (every < 0) {
+                throw new TangentException("--checkpoint-every must be >= 0, found " + every);
+            }
+        }
+    }
+
+    /** The run; {@code out}'s mode RESUME continues the networks from their checkpoints. */
+    public record Request(Input train, Input test, Normalization norm, Network network, Objective objective, Schedule schedule,
+                          Tracking tracking, Checkpoints checkpoints, Output out) {
     }
 
     /** Per width: the largest |f_NN − g_KM| over tracked points and evaluation steps, and the NN's final test accuracy. */
@@ -72,77 +107,147 @@ public final class EquivalenceWorkflow {
     public record Result(int nTrain, int nTest, int[] steps, double kmFinalTestAccuracy, List<WidthResult> widths, double slope) {
     }
 
-    public static Result run(Request r) {
-        DataWorkflow.requireDirectory(r.out());
-        try (Dataset train = r.train().load(DType.F64, r.selection(), r.norm(), "--train");
-             Dataset test = r.test().load(DType.F64, r.selection(), r.norm(), "--test")) {
-            if (train.y() == null || test.y() == null) {
-                throw new TangentException("--train and --test need targets");
+    public static Result run(Request r, Context c) {
+        RunDirectory.Plan plan = Runs.check(r.out(), "equivalence", true);
+        Network nw = r.network();
+        Schedule sc = r.schedule();
+        try (Dataset train = r.train().load(DType.F64, r.norm());
+             Dataset test = r.test().load(DType.F64, r.norm(), train.standardization())) {
+            String needs = "--loss " + r.objective().loss().name();
+            if (r.objective().loss().classification()) {
+                train.requireBinaryTargets(r.train().option(), needs);
+                test.requireBinaryTargets(r.test().option(), needs);
+            } else {
+                train.requireTargets(r.train().option(), needs);
+                test.requireTargets(r.test().option(), needs);
+            }
+            if (test.dim() != train.dim()) {
+                throw new TangentException("--test has " + test.dim() + " features, --train has " + train.dim());
             }
             // default tracked points: numpy's RandomState(seed).choice(n_train, 5), then choice(n_test, 5), as the reference
-            NumpyRandom ids = new NumpyRandom(r.seed());
+            NumpyRandom ids = new NumpyRandom(sc.seed());
             int[] drawnTrain = ids.choice(train.size(), 5);
             int[] drawnTest = ids.choice(test.size(), 5);
-            int[] trTrack = check(r.trackedTrain() != null ? r.trackedTrain() : drawnTrain, train.size(), "train");
-            int[] teTrack = check(r.trackedTest() != null ? r.trackedTest() : drawnTest, test.size(), "test");
-            KernelSpec spec = KernelSpec.ntk(r.depth());
-            int evaluations = r.epochs();
-            SubgradientSolver.Result km;
-            GramBuilder gb = new GramBuilder(r.backend(), r.threads());
-            try (Matrix k = gb.build(spec, train.x()); Matrix kt = gb.build(spec, test.x(), train.x())) {
-                km = SubgradientSolver.train(r.backend(), k, train.y(), kt, test.y(), trTrack, teTrack,
-                        new SubgradientSolver.Config(r.loss(), r.lambda(), r.lr(), r.batch(), r.epochs(), r.seed(), true, r.decay(),
-                                evaluations), null);
+            int[] trTrack = check(r.tracking().train() != null ? r.tracking().train() : drawnTrain, train.size(), "--track-train");
+            int[] teTrack = check(r.tracking().test() != null ? r.tracking().test() : drawnTest, test.size(), "--track-test");
+            long n = train.size();
+            long nt = test.size();
+            int maxWidth = java.util.Collections.max(nw.widths());
+            long params = parameters(train.dim(), maxWidth, nw.depth());
+            long perNet = params * nw.dtype().bytes();
+            MemoryBudget.require(8 * n * n + 8 * nt * n + 3 * perNet + (n + nt) * train.dim() * nw.dtype().bytes() + (256L << 20),
+                    String.format(java.util.Locale.ROOT, "the Grams (%d x %d and %d x %d, f64) and a network of --widths %d (%d parameters, %s; "
+                            + "theta, theta_0 and a copy)", n, n, nt, n, maxWidth, params, nw.dtype()));
+            long disk = 8 * n * (train.dim() + 3) + 4 * perNet;
+            for (int w : nw.widths()) {
+                disk += (r.checkpoints().every() > 0 ? 3L : 2L) * parameters(train.dim(), w, nw.depth()) * nw.dtype().bytes();
             }
-            int[] steps = km.trace().steps();
-            write(r.out(), "steps", toDouble(steps));
-            write(r.out(), "km_train_loss", km.trace().trainLoss());
-            write(r.out(), "km_test_loss", km.trace().testLoss());
-            write(r.out(), "km_train_accuracy", km.trace().trainAccuracy());
-            write(r.out(), "km_test_accuracy", km.trace().testAccuracy());
-            writeMatrix(r.out(), "km_train_tracked", km.trace().trainTracked());
-            writeMatrix(r.out(), "km_test_tracked", km.trace().testTracked());
-            Npy.writeVector(r.out().resolve("alpha.npy"), km.alpha());
-            // the kernel machine as a model directory (for tangent predict / certify); it borrows the training matrix
-            new KernelMachine("equivalence-km", spec, r.loss().name(), r.lambda(), Double.NaN, 0, km.alpha(), train.x(), train.y(),
-                    modelMeta(r, train)).save(r.out().resolve("km"));
+            plan.requireSpace(disk + (16L << 20), "the arrays, model directories and checkpoints");
+            Map<Integer, String> keys = new LinkedHashMap<>();
+            for (int w : nw.widths()) {
+                keys.put(w, Json.write(checkpointKey(r, train, test, trTrack, teTrack, w)));
+            }
+            verifyResume(plan, keys);
+            try (RunDirectory dir = Runs.open(plan, c)) {
+                Path out = dir.dir();
+                int evaluations = sc.epochs();
+                SubgradientSolver.Result km;
+                KernelSpec spec = KernelSpec.ntk(nw.depth());
+                try (KernelMatrix k = Runs.gram(c, "training Gram", spec, train.x(), null);
+                     KernelMatrix kt = Runs.gram(c, "test Gram", spec, test.x(), train.x())) {
+                    km = SubgradientSolver.train(k, train.y(), kt, test.y(), trTrack, teTrack,
+                            new SubgradientSolver.Config(r.objective().loss(), r.objective().lambda(), sc.lr(), sc.batch(), sc.epochs(),
+                                    sc.seed(), sc.shuffle(), sc.decay(), evaluations),
+                            (s, t) -> c.reporter().progress("kernel machine", "steps", s, t));
+                }
+                int[] steps = km.trace().steps();
+                write(out, "steps", toDouble(steps));
+                write(out, "km_train_loss", km.trace().trainLoss());
+                write(out, "km_test_loss", km.trace().testLoss());
+                write(out, "km_train_accuracy", km.trace().trainAccuracy());
+                write(out, "km_test_accuracy", km.trace().testAccuracy());
+                writeMatrix(out, "km_train_tracked", km.trace().trainTracked());
+                writeMatrix(out, "km_test_tracked", km.trace().testTracked());
+                Npy.writeVector(out.resolve("alpha.npy"), km.alpha());
+                // the kernel machine as a model directory (for tangent predict / certify); it borrows the training matrix
+                Map<String, Object> kmMeta = modelMeta(r, train, out.resolve("km"));
+                new KernelMachine("equivalence-km", spec, r.objective().loss().name(), r.objective().lambda(), Double.NaN, 0, km.alpha(),
+                        train.x(), train.y(), kmMeta).save(out.resolve("km"));
 
-            List<WidthResult> results = new ArrayList<>();
-            NnTrace first = null;
-            long totalSteps = (long) new BatchStream(train.size(), r.batch(), r.seed(), true).stepsPerEpoch() * r.epochs();
-            long done = 0;
-            for (int width : r.widths()) {
-                NnTrace nn = trainNetwork(r, train, test, trTrack, teTrack, width, steps, totalSteps, done);
-                done += totalSteps;
-                String p = "nn_" + width + "_";
-                write(r.out(), p + "train_loss", nn.trainLoss);
-                write(r.out(), p + "test_loss", nn.testLoss);
-                write(r.out(), p + "train_accuracy", nn.trainAcc);
-                write(r.out(), p + "test_accuracy", nn.testAcc);
-                writeMatrix(r.out(), p + "train_tracked", nn.trainTracked);
-                writeMatrix(r.out(), p + "test_tracked", nn.testTracked);
-                double gap = Math.max(maxGap(nn.trainTracked, km.trace().trainTracked()), maxGap(nn.testTracked, km.trace().testTracked()));
-                results.add(new WidthResult(width, gap, nn.testAcc[nn.testAcc.length - 1]));
-                if (first == null) {
-                    first = nn;
+                List<WidthResult> results = new ArrayList<>();
+                NnTrace first = null;
+                long totalSteps = (long) new BatchStream(train.size(), sc.batch(), sc.seed(), sc.shuffle()).stepsPerEpoch() * sc.epochs();
+                long done = 0;
+                int index = 0;
+                for (int width : nw.widths()) {
+                    String phase = "network width " + width + (nw.widths().size() > 1 ? " (" + ++index + "/" + nw.widths().size() + ")" : "");
+                    NnTrace nn = trainNetwork(r, c, dir, train, test, trTrack, teTrack, width, steps, totalSteps, done, keys.get(width), phase);
+                    done += totalSteps;
+                    String p = "nn_" + width + "_";
+                    write(out, p + "train_loss", nn.trainLoss);
+                    write(out, p + "test_loss", nn.testLoss);
+                    write(out, p + "train_accuracy", nn.trainAcc);
+                    write(out, p + "test_accuracy", nn.testAcc);
+                    writeMatrix(out, p + "train_tracked", nn.trainTracked);
+                    writeMatrix(out, p + "test_tracked", nn.testTracked);
+                    double gap = Math.max(maxGap(nn.trainTracked, km.trace().trainTracked()), maxGap(nn.testTracked, km.trace().testTracked()));
+                    results.add(new WidthResult(width, gap, nn.testAcc[nn.testAcc.length - 1]));
+                    if (first == null) {
+                        first = nn;
+                    }
+                }
+                double slope = results.size() >= 2 ? slope(results) : Double.NaN;
+                figure(out, steps, km.trace(), first, nw.widths().get(0));
+                if (results.size() >= 2) {
+                    gapFigure(out, results, slope);
+                }
+                double[] kmAcc = km.trace().testAccuracy();
+                Result res = new Result(train.size(), test.size(), steps, kmAcc[kmAcc.length - 1], results, slope);
+                Runs.finish(dir, runJson(r, train, test, res, trTrack, teTrack), c);
+                return res;
+            }
+        }
+    }
+
+    /** Parameters of a network of this shape (d·m + (depth − 1)·m² + m). */
+    private static long parameters(int d, int width, int depth) {
+        return (long) d * width + (long) (depth - 1) * width * width + width;
+    }
+
+    /**
+     * With --resume: every checkpoint the interrupted run kept must belong to this run's options (the same data, network,
+     * loss, schedule and tracked points); the first difference is named.
+     */
+    @SuppressWarnings("unchecked")
+    private static void verifyResume(RunDirectory.Plan plan, Map<Integer, String> keys) {
+        for (String kept : plan.resumable()) {
+            Path ckpt = plan.dir().resolve(kept);
+            Checkpoint.State st = Checkpoint.read(ckpt);
+            if (st == null) {
+                continue;
+            }
+            Map<String, Object> theirs = (Map<String, Object>) Json.parse(st.key());
+            Object w = theirs.get("--widths");
+            Integer width = w == null ? null : Integer.valueOf(String.valueOf(w));
+            if (width == null || !keys.containsKey(width)) {
+                throw new TangentException("--resume: " + ckpt + " is of width " + w + ", which is not among --widths " + keys.keySet()
+                        + "; pass the options of the interrupted run");
+            }
+            Map<String, Object> ours = (Map<String, Object>) Json.parse(keys.get(width));
+            for (Map.Entry<String, Object> e : ours.entrySet()) {
+                Object t = theirs.get(e.getKey());
+                if (!String.valueOf(e.getValue()).equals(String.valueOf(t))) {
+                    throw new TangentException("--resume: " + e.getKey() + " is " + e.getValue() + " here but " + t + " in the checkpoint "
+                            + ckpt + "; pass the options of the interrupted run (or --overwrite to start again)");
                 }
             }
-            double slope = results.size() >= 2 ? slope(results) : Double.NaN;
-            figure(r.out(), steps, km.trace(), first, r.widths().get(0));
-            if (results.size() >= 2) {
-                gapFigure(r.out(), results, slope);
-            }
-            double[] kmAcc = km.trace().testAccuracy();
-            Result res = new Result(train.size(), test.size(), steps, kmAcc[kmAcc.length - 1], results, slope);
-            writeRun(r, train, test, res, trTrack, teTrack);
-            return res;
         }
     }
 
     private static int[] check(int[] ids, int n, String what) {
         for (int i : ids) {
             if (i < 0 || i >= n) {
-                throw new TangentException("tracked " + what + " index " + i + " is outside 0.." + (n - 1));
+                throw new TangentException(what + ": index " + i + " is outside 0.." + (n - 1) + " (the selected samples)");
             }
         }
         return ids;
@@ -197,14 +302,17 @@ public final class EquivalenceWorkflow {
         }
     }
 
-    private static NnTrace trainNetwork(Request r, Dataset train, Dataset test, int[] trTrack, int[] teTrack, int width, int[] steps,
-                                        long totalSteps, long offset) {
-        DType t = r.networkDtype();
+    private static NnTrace trainNetwork(Request r, Context c, RunDirectory dir, Dataset train, Dataset test, int[] trTrack, int[] teTrack,
+                                        int width, int[] steps, long totalSteps, long offset, String key, String phase) {
+        Network nw = r.network();
+        Schedule sc = r.schedule();
+        DType t = nw.dtype();
+        Path out = dir.dir();
         try (Matrix xtr = train.x().copy(t); Matrix xte = test.x().copy(t);
-             FullyConnected net = FullyConnected.init(train.dim(), width, r.depth(), t, r.seed());
-             FullyConnected theta0 = r.reg() == NetworkTrainer.Regularizer.MATCHED ? net.copy() : null) {
-            if (width == r.widths().get(0)) {
-                net.save(r.out(), "fcnn_init");
+             FullyConnected net = FullyConnected.init(train.dim(), width, nw.depth(), t, sc.seed());
+             FullyConnected theta0 = nw.reg() == NetworkTrainer.Regularizer.MATCHED ? net.copy() : null) {
+            if (width == nw.widths().get(0)) {
+                net.save(out, "fcnn_init");
             }
             NnTrace tr = new NnTrace();
             int ne = steps.length;
@@ -214,18 +322,17 @@ public final class EquivalenceWorkflow {
             tr.testAcc = new double[ne];
             tr.trainTracked = new double[ne][trTrack.length];
             tr.testTracked = new double[ne][teTrack.length];
-            BatchStream stream = new BatchStream(train.size(), r.batch(), r.seed(), true);
-            NetworkTrainer.Config cfg = new NetworkTrainer.Config(r.loss(), r.lambda(), r.lr(), r.reg());
-            Path ckpt = r.out().resolve("checkpoint_w" + width);
-            String key = checkpointKey(r, train, test, trTrack, teTrack, width);
+            BatchStream stream = new BatchStream(train.size(), sc.batch(), sc.seed(), sc.shuffle());
+            NetworkTrainer.Config cfg = new NetworkTrainer.Config(r.objective().loss(), r.objective().lambda(), sc.lr(), nw.reg());
+            Path ckpt = out.resolve("checkpoint_w" + width);
             double[] f0;
             double[] f0t;
             int e = 0;
             long start = 1;
-            Checkpoint.State st = r.resume() ? Checkpoint.read(ckpt, key) : null;
-            if (st != null) {
-                try (FullyConnected saved = FullyConnected.load(ckpt, "theta", r.depth(), t)) {
-                    for (int k = 0; k <= r.depth(); k++) {
+            Checkpoint.State st = r.out().mode() == RunDirectory.Mode.RESUME ? Checkpoint.read(ckpt) : null;
+            if (st != null && st.key().equals(key)) {
+                try (FullyConnected saved = FullyConnected.load(ckpt, "theta", nw.depth(), t)) {
+                    for (int k = 0; k <= nw.depth(); k++) {
                         saved.weight(k).copyInto(net.weight(k));
                     }
                 }
@@ -238,17 +345,18 @@ public final class EquivalenceWorkflow {
                     stream.next();
                 }
             } else {
-                f0 = forwardAll(r.backend(), net, xtr);
-                f0t = forwardAll(r.backend(), net, xte);
+                f0 = forwardAll(c.backend(), net, xtr);
+                f0t = forwardAll(c.backend(), net, xte);
             }
             long perEpoch = stream.stepsPerEpoch();
+            int every = r.checkpoints().every();
             for (long s = start; s <= totalSteps; s++) {
                 int[] b = stream.next();
                 if (e < ne && steps[e] == s) {
-                    double[] g = centred(forwardAll(r.backend(), net, xtr), f0);
-                    double[] gt = centred(forwardAll(r.backend(), net, xte), f0t);
-                    tr.trainLoss[e] = SubgradientSolver.meanLoss(r.loss(), g, train.y());
-                    tr.testLoss[e] = SubgradientSolver.meanLoss(r.loss(), gt, test.y());
+                    double[] g = centred(forwardAll(c.backend(), net, xtr), f0);
+                    double[] gt = centred(forwardAll(c.backend(), net, xte), f0t);
+                    tr.trainLoss[e] = SubgradientSolver.meanLoss(r.objective().loss(), g, train.y());
+                    tr.testLoss[e] = SubgradientSolver.meanLoss(r.objective().loss(), gt, test.y());
                     tr.trainAcc[e] = SubgradientSolver.accuracy(g, train.y());
                     tr.testAcc[e] = SubgradientSolver.accuracy(gt, test.y());
                     for (int i = 0; i < trTrack.length; i++) {
@@ -259,57 +367,74 @@ public final class EquivalenceWorkflow {
                     }
                     e++;
                 }
-                NetworkTrainer.step(r.backend(), net, xtr, train.y(), f0, theta0, b, cfg);
-                if (r.progress() != null) {
-                    r.progress().step(offset + s, totalSteps * r.widths().size());
+                NetworkTrainer.step(c.backend(), net, xtr, train.y(), f0, theta0, b, cfg);
+                c.reporter().progress(phase, "steps", s, totalSteps);
+                if (every > 0 && s < totalSteps && s % perEpoch == 0 && (s / perEpoch) % every == 0) {
+                    Checkpoint.write(dir, ckpt, key, s, e, net, f0, f0t, tr);
                 }
-                if (r.checkpointEvery() > 0 && s < totalSteps && s % perEpoch == 0 && (s / perEpoch) % r.checkpointEvery() == 0) {
-                    Checkpoint.write(ckpt, key, s, e, net, f0, f0t, tr);
-                }
-                if (r.stopAfterSteps() > 0 && offset + s == r.stopAfterSteps()) {
+                if (r.checkpoints().stopAfterSteps() > 0 && offset + s == r.checkpoints().stopAfterSteps()) {
                     throw new TangentException(130, "stopped after " + (offset + s) + " network steps (as requested)", null);
                 }
             }
-            if (width == r.widths().get(0)) {
-                net.save(r.out(), "fcnn_final");
+            if (width == nw.widths().get(0)) {
+                net.save(out, "fcnn_final");
             }
-            // θ and θ₀ as a model directory (for tangent certify); θ₀ is re-drawn from the seed
-            try (FullyConnected init = FullyConnected.init(train.dim(), width, r.depth(), t, r.seed())) {
-                Map<String, Object> meta = modelMeta(r, train);
+            // θ and θ₀ as a model directory (for tangent predict / certify); θ₀ is re-drawn from the seed
+            try (FullyConnected init = FullyConnected.init(train.dim(), width, nw.depth(), t, sc.seed())) {
+                Path modelDir = out.resolve("nn_w" + width);
+                Map<String, Object> meta = modelMeta(r, train, modelDir);
                 meta.put("width", width);
-                new NetworkModel(net, init, meta).save(r.out().resolve("nn_w" + width));
+                new NetworkModel(net, init, meta).save(modelDir);
             }
-            if (r.checkpointEvery() > 0) {
-                Checkpoint.write(ckpt, key, totalSteps, e, net, f0, f0t, tr); // a finished width is skipped on --resume
+            if (every > 0) {
+                Checkpoint.write(dir, ckpt, key, totalSteps, e, net, f0, f0t, tr); // a finished width is skipped on --resume
             }
             return tr;
         }
     }
 
-    private static Map<String, Object> modelMeta(Request r, Dataset train) {
-        Map<String, Object> meta = new LinkedHashMap<>();
+    private static Map<String, Object> modelMeta(Request r, Dataset train, Path modelDir) {
+        Map<String, Object> meta = Runs.modelData(train, r.train(), modelDir);
         meta.put("source", "tangent equivalence");
-        meta.put("train", train.description());
-        meta.put("normalize", r.norm() == null ? "default" : r.norm().toString());
-        meta.put("loss", r.loss().name());
-        meta.put("lambda", r.lambda());
-        meta.put("lr", r.lr());
-        meta.put("batch", r.batch());
-        meta.put("epochs", r.epochs());
-        meta.put("seed", r.seed());
-        meta.put("nn_reg", r.reg().toString());
+        meta.putAll(training(r));
         return meta;
     }
 
-    /** Everything a checkpoint must agree with to be resumed. */
-    private static String checkpointKey(Request r, Dataset train, Dataset test, int[] trTrack, int[] teTrack, int width) {
-        return String.join("|", train.description(), test.description(), Integer.toString(train.size()), Integer.toString(r.depth()),
-                Integer.toString(width), r.loss().toString(), Double.toString(r.lambda()), Double.toString(r.lr()),
-                Integer.toString(r.batch()), Integer.toString(r.epochs()), Long.toString(r.seed()), r.reg().toString(),
-                r.networkDtype().toString(), java.util.Arrays.toString(trTrack), java.util.Arrays.toString(teTrack));
+    /** The training parameters model.json and run.json both record. */
+    private static Map<String, Object> training(Request r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("loss", r.objective().loss().name());
+        m.put("lambda", r.objective().lambda());
+        m.put("lr", r.schedule().lr());
+        m.put("batch", r.schedule().batch());
+        m.put("epochs", r.schedule().epochs());
+        m.put("seed", r.schedule().seed());
+        m.put("nn_reg", r.network().reg().toString().toLowerCase(java.util.Locale.ROOT));
+        return m;
     }
 
-    private static double[] forwardAll(Backend backend, FullyConnected net, Matrix x) {
+    /** Everything a checkpoint must agree with to be resumed, by option name (values as strings). */
+    private static Map<String, Object> checkpointKey(Request r, Dataset train, Dataset test, int[] trTrack, int[] teTrack, int width) {
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("--train", train.description());
+        k.put("--test", test.description());
+        k.put("n_train", Integer.toString(train.size()));
+        k.put("--depth", Integer.toString(r.network().depth()));
+        k.put("--widths", Integer.toString(width));
+        k.put("--loss", r.objective().loss().toString());
+        k.put("--lambda", Double.toString(r.objective().lambda()));
+        k.put("--lr", Double.toString(r.schedule().lr()));
+        k.put("--batch", Integer.toString(r.schedule().batch()));
+        k.put("--epochs", Integer.toString(r.schedule().epochs()));
+        k.put("--seed", Long.toString(r.schedule().seed()));
+        k.put("--nn-reg", r.network().reg().toString().toLowerCase(java.util.Locale.ROOT));
+        k.put("--nn-dtype", r.network().dtype().toString());
+        k.put("--track-train", java.util.Arrays.toString(trTrack));
+        k.put("--track-test", java.util.Arrays.toString(teTrack));
+        return k;
+    }
+
+    static double[] forwardAll(Backend backend, FullyConnected net, Matrix x) {
         double[] out = new double[x.rows()];
         // keep the block's pre- and post-activations (2 · block · width values) under 256 MiB
         int block = (int) Math.max(1, Math.min(1024, (256L << 20) / (2L * net.width() * net.dtype().bytes())));
@@ -438,23 +563,18 @@ public final class EquivalenceWorkflow {
                         new Figure.Series(String.format(java.util.Locale.ROOT, "fit, slope %.3f", slope), w, fit, true, false, 1)))));
     }
 
-    private static void writeRun(Request r, Dataset train, Dataset test, Result res, int[] trTrack, int[] teTrack) {
+    private static Map<String, Object> runJson(Request r, Dataset train, Dataset test, Result res, int[] trTrack, int[] teTrack) {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("command", "equivalence");
-        run.put("train", train.description());
-        run.put("test", test.description());
-        run.put("depth", r.depth());
-        run.put("loss", r.loss().name());
-        run.put("lambda", r.lambda());
-        run.put("lr", r.lr());
-        run.put("batch", r.batch());
-        run.put("epochs", r.epochs());
-        run.put("seed", r.seed());
-        run.put("nn_reg", r.reg().toString().toLowerCase(java.util.Locale.ROOT));
-        run.put("km_decay", r.decay().toString().toLowerCase(java.util.Locale.ROOT));
-        run.put("network_dtype", r.networkDtype().toString());
+        run.put("train", Runs.describe(train, r.train()));
+        run.put("test", Runs.describe(test, r.test()));
+        run.put("depth", r.network().depth());
+        run.putAll(training(r));
+        run.put("km_decay", r.schedule().decay().toString().toLowerCase(java.util.Locale.ROOT));
+        run.put("network_dtype", r.network().dtype().toString());
         run.put("tracked_train", trTrack);
         run.put("tracked_test", teTrack);
+        run.put("resumed", r.out().mode() == RunDirectory.Mode.RESUME);
         run.put("evaluation_steps", res.steps().length);
         run.put("km_final_test_accuracy", res.kmFinalTestAccuracy());
         List<Object> ws = new ArrayList<>();
@@ -467,6 +587,6 @@ public final class EquivalenceWorkflow {
         }
         run.put("widths", ws);
         run.put("gap_slope", res.slope());
-        Json.writeFile(r.out().resolve("run.json"), run);
+        return run;
     }
 }

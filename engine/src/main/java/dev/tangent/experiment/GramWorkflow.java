@@ -1,37 +1,39 @@
 package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backend;
-import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
+import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
-import dev.tangent.data.Selection;
 import dev.tangent.io.AtomicFile;
-import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.io.NpyRowStream;
+import dev.tangent.io.TempFiles;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+import dev.tangent.memory.MemoryBudget;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * {@code tangent gram}: loads X (and optionally X₂), builds K(X, X₂) with the fused tiled builder straight into a
- * memory-mapped {@code .npy} next to the output path, and renames it into place when complete.
+ * {@code tangent gram}: loads X (and optionally X₂), builds K(X, X₂) with the provider, each row panel streamed to a
+ * temp {@code .npy} next to the output path as soon as it is final ({@link NpyRowStream}), and renames it into place
+ * when complete. The output must be a
+ * new path or a regular file; its disk space is checked before anything is created.
  */
 public final class GramWorkflow {
     private GramWorkflow() {
     }
 
     /**
-     * @param x         the row points
-     * @param x2        the column points, or null for K(X, X)
-     * @param selection which samples of each source (class pair, first N)
-     * @param norm      input normalisation, or null for each source's default (unit for images, none for arrays)
-     * @param tile      tile edge of the builder
-     * @param progress  receives finished tiles
+     * @param x    the row points
+     * @param x2   the column points, or null for K(X, X)
+     * @param norm input normalisation, or null for each source's default (unit for images, none for arrays); a
+     *             {@code standard} normalisation is fitted on X and applied to X₂
+     * @param tile tile edge of the map and mirror blocks (the CLI configures the provider with it; checked here)
      */
-    public record Request(DataSource x, DataSource x2, Selection selection, Normalization norm, KernelSpec spec, DType dtype,
-                          Backend backend, int threads, int tile, Path out, GramBuilder.Progress progress) {
+    public record Request(Input x, Input x2, Normalization norm, KernelSpec spec, DType dtype, int tile, Path out) {
     }
 
     /**
@@ -53,34 +55,38 @@ public final class GramWorkflow {
         }
     }
 
-    public static Result run(Request r) {
+    public static Result run(Request r, Context c) {
+        if (r.tile() < 8) {
+            throw new TangentException("--tile must be >= 8, found " + r.tile());
+        }
         AtomicFile.checkWritable(r.out(), "--out");
         long t0 = System.nanoTime();
-        try (Dataset x = load(r.x(), r, "--x");
-             Dataset x2 = r.x2() == null ? null : load(r.x2(), r, "--x2")) {
+        c.provider().prepare(r.spec(), r.dtype()); // compile the kernels while the data load
+        try (Dataset x = r.x().load(r.dtype(), r.norm());
+             Dataset x2 = r.x2() == null ? null : r.x2().load(r.dtype(), r.norm(), x.standardization())) {
             if (x2 != null && x2.dim() != x.dim()) {
                 throw new TangentException("--x has " + x.dim() + " features per sample but --x2 has " + x2.dim()
                         + "; expected the same number");
             }
-            if (x.size() == 0 || (x2 != null && x2.size() == 0)) {
-                throw new TangentException((x.size() == 0 ? "--x" : "--x2") + ": no samples, expected at least one row");
-            }
             long t1 = System.nanoTime();
             int cols = x2 == null ? x.size() : x2.size();
-            try (Npy.MappedOutput out = Npy.createMapped(r.out(), x.size(), cols, r.dtype())) {
-                GramBuilder gb = new GramBuilder(r.backend(), r.threads(), r.tile(), r.progress());
-                gb.build(r.spec(), x.x(), x2 == null ? null : x2.x(), out.matrix());
+            long bytes = Matrix.byteSize(x.size(), cols, r.dtype());
+            AtomicFile.requireSpace(r.out(), bytes + 4096, String.format(Locale.ROOT, "the %d x %d %s Gram", x.size(), cols, r.dtype()));
+            List<TempFiles.Discarded> stale = TempFiles.reclaimStale(r.out().toAbsolutePath().getParent());
+            if (!stale.isEmpty()) {
+                c.reporter().note("reclaimed " + stale.size() + " temp file" + (stale.size() == 1 ? "" : "s") + " of stopped processes ("
+                        + MemoryBudget.human(stale.stream().mapToLong(TempFiles.Discarded::bytes).sum()) + ")");
+            }
+            try (NpyRowStream out = NpyRowStream.create(r.out(), x.size(), cols, r.dtype())) {
+                c.provider().gramInto(r.spec(), x.x(), x2 == null ? null : x2.x(), out.matrix(),
+                        (d, t) -> c.reporter().progress("gram", "blocks", d, t), out::rowsComplete);
                 long t2 = System.nanoTime();
                 out.commit();
                 double d = x.dim();
                 double flops = x2 == null ? (double) x.size() * (x.size() + 1) * d : 2.0 * x.size() * cols * d;
                 return new Result(x.size(), cols, x.dim(), x.description(), x2 == null ? null : x2.description(),
-                        (t1 - t0) / 1e9, (t2 - t1) / 1e9, flops, r.backend().name());
+                        (t1 - t0) / 1e9, (t2 - t1) / 1e9, flops, c.provider().name());
             }
         }
-    }
-
-    private static Dataset load(DataSource src, Request r, String option) {
-        return src.load(r.dtype(), r.selection(), r.norm(), option);
     }
 }

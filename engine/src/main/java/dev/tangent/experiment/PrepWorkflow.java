@@ -1,7 +1,6 @@
 package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backend;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Dataset;
 import dev.tangent.data.Normalization;
@@ -10,9 +9,9 @@ import dev.tangent.data.rng.NumpyRandom;
 import dev.tangent.data.synth.SpikedCovariates;
 import dev.tangent.data.transform.FrequencyNoise;
 import dev.tangent.io.Npy;
+import dev.tangent.io.RunDirectory;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
-import dev.tangent.report.Json;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -46,14 +45,29 @@ public final class PrepWorkflow {
     }
 
     /** @param n training samples (limit for Fashion-MNIST, size for synth; −1 = the paper's) */
-    public record Request(Kind kind, int noiseIndex, int n, int nTest, Path out, Backend backend) {
+    public record Request(Kind kind, int noiseIndex, int n, int nTest, Output out) {
+        public Request {
+            if (n == 0 || n < -1 || nTest == 0 || nTest < -1) {
+                throw new TangentException("--n and --n-test must be positive, found " + n + " and " + nTest);
+            }
+        }
     }
 
     public record Result(int n, int nTest, int d, Map<String, Object> parameters) {
     }
 
-    public static Result run(Request r) {
-        DataWorkflow.requireDirectory(r.out());
+    public static Result run(Request r, Context c) {
+        switch (r.kind()) {
+            case FMNIST_HF -> FrequencyNoise.tau(r.noiseIndex());
+            case FMNIST_LF -> FrequencyNoise.threshold(r.noiseIndex());
+            case SYNTH -> {
+                if (r.noiseIndex() < 0 || r.noiseIndex() >= SpikedCovariates.KAPPA_LEVELS) {
+                    throw new TangentException("--noise-index " + r.noiseIndex() + ": the spiked-covariates data have levels 0.."
+                            + (SpikedCovariates.KAPPA_LEVELS - 1) + " (kappa = index/10)");
+                }
+            }
+        }
+        RunDirectory.Plan plan = Runs.check(r.out(), "data prep", false);
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("dataset", r.kind().toString().toLowerCase(Locale.ROOT).replace('_', '-'));
         params.put("noise_index", r.noiseIndex());
@@ -67,8 +81,8 @@ public final class PrepWorkflow {
                 params.put("signal_dim", data.signalDim());
                 params.put("seeds", Map.of("train", SpikedCovariates.TRAIN_SEED, "test", SpikedCovariates.TEST_SEED,
                         "target", SpikedCovariates.TARGET_SEED));
-                write(r.out(), data.x(), data.y(), data.xTest(), data.yTest());
                 res = new Result(n, nt, data.x().cols(), params);
+                write(plan, c, res, data.x(), data.y(), data.xTest(), data.yTest());
             }
         } else {
             Selection sel = new Selection(null, null, r.n());
@@ -85,28 +99,20 @@ public final class PrepWorkflow {
                 } else {
                     int k = FrequencyNoise.threshold(r.noiseIndex());
                     params.put("threshold", k);
-                    try (FrequencyNoise.LowFrequencyModel m = FrequencyNoise.fitLowFrequencyModel(train.x(), 28, r.backend())) {
+                    try (FrequencyNoise.LowFrequencyModel m = FrequencyNoise.fitLowFrequencyModel(train.x(), 28, c.backend())) {
                         params.put("clamped_eigenvalues", m.clampedEigenvalues());
                         params.put("most_negative_eigenvalue", m.mostNegativeEigenvalue());
-                        FrequencyNoise.replaceLowFrequencies(train.x(), m, k, rng, r.backend());
-                        FrequencyNoise.replaceLowFrequencies(test.x(), m, k, rng, r.backend());
+                        FrequencyNoise.replaceLowFrequencies(train.x(), m, k, rng, c.backend());
+                        FrequencyNoise.replaceLowFrequencies(test.x(), m, k, rng, c.backend());
                     }
                 }
                 params.put("seed", 2048);
                 params.put("train", train.description());
                 params.put("test", test.description());
-                write(r.out(), train.x(), train.y(), test.x(), test.y());
                 res = new Result(train.size(), test.size(), train.dim(), params);
+                write(plan, c, res, train.x(), train.y(), test.x(), test.y());
             }
         }
-        Map<String, Object> run = new LinkedHashMap<>();
-        run.put("command", "data prep");
-        run.putAll(params);
-        run.put("n_train", res.n());
-        run.put("n_test", res.nTest());
-        run.put("d", res.d());
-        run.put("files", java.util.List.of("X.npy", "Y.npy", "Xt.npy", "Yt.npy"));
-        Json.writeFile(r.out().resolve("run.json"), run);
         return res;
     }
 
@@ -118,11 +124,21 @@ public final class PrepWorkflow {
         return c;
     }
 
-    private static void write(Path dir, Matrix x, double[] y, Matrix xt, double[] yt) {
-        writeF32(dir.resolve("X.npy"), x);
-        writeF32(dir.resolve("Xt.npy"), xt);
-        writeColumn(dir.resolve("Y.npy"), y);
-        writeColumn(dir.resolve("Yt.npy"), yt);
+    private static void write(RunDirectory.Plan plan, Context c, Result res, Matrix x, double[] y, Matrix xt, double[] yt) {
+        plan.requireSpace(4L * ((long) x.rows() * (x.cols() + 1) + (long) xt.rows() * (xt.cols() + 1)) + (1 << 16), "X.npy, Xt.npy, Y.npy, Yt.npy");
+        try (RunDirectory dir = Runs.open(plan, c)) {
+            writeF32(dir.resolve("X.npy"), x);
+            writeF32(dir.resolve("Xt.npy"), xt);
+            writeColumn(dir.resolve("Y.npy"), y);
+            writeColumn(dir.resolve("Yt.npy"), yt);
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("command", "data prep");
+            run.putAll(res.parameters());
+            run.put("n_train", res.n());
+            run.put("n_test", res.nTest());
+            run.put("d", res.d());
+            Runs.finish(dir, run, c);
+        }
     }
 
     private static void writeF32(Path p, Matrix x) {

@@ -17,8 +17,13 @@ public final class Digest {
 
     /** The lower-case hex SHA-256 of a file's bytes. */
     public static String sha256(Path p) {
+        return hex(p, "SHA-256");
+    }
+
+    /** The lower-case hex digest of a file's bytes with a JDK algorithm ("SHA-256", "MD5", ...). */
+    public static String hex(Path p, String algorithm) {
         try (InputStream in = Files.newInputStream(p)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            MessageDigest md = MessageDigest.getInstance(algorithm);
             byte[] buf = new byte[1 << 16];
             for (int r; (r = in.read(buf)) > 0; ) {
                 md.update(buf, 0, r);

@@ -1,10 +1,10 @@
 package dev.tangent.machine;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.io.Digest;
 import dev.tangent.io.Npy;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -49,12 +49,7 @@ public record KernelMachine(String method, KernelSpec spec, String loss, double 
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "tangent-kernel-machine/1");
         m.put("method", method);
-        Map<String, Object> k = new LinkedHashMap<>();
-        k.put("kind", spec.kind().toString());
-        k.put("depth", spec.depth());
-        k.put("weight_std", spec.weightStd());
-        k.put("bias_std", spec.biasStd());
-        m.put("kernel", k);
+        m.put("kernel", kernelJson(spec));
         m.put("loss", loss);
         m.put("lambda", lambda);
         m.put("c", c);
@@ -90,9 +85,7 @@ public record KernelMachine(String method, KernelSpec spec, String loss, double 
             for (String f : FILES) {
                 Digest.verify(dir.resolve(f), (String) sums.get(f), "--model");
             }
-            Map<String, Object> k = (Map<String, Object>) m.get("kernel");
-            KernelSpec spec = new KernelSpec(KernelSpec.Kind.parse((String) k.get("kind")), ((Double) k.get("depth")).intValue(),
-                    (Double) k.get("weight_std"), (Double) k.get("bias_std"));
+            KernelSpec spec = kernelFromJson((Map<String, Object>) m.get("kernel"));
             double[] alpha = vector(dir.resolve("alpha.npy"));
             double[] y = vector(dir.resolve("y_train.npy"));
             Matrix x = Npy.readMatrix(dir.resolve("x_train.npy"), DType.F64, "--model");
@@ -106,6 +99,31 @@ public record KernelMachine(String method, KernelSpec spec, String loss, double 
         } catch (ClassCastException | NullPointerException e) {
             throw new TangentException("--model " + json + ": missing or mistyped field: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A kernel spec as model directories record it: the spec string, plus kind, depth and the two stds for the
+     * fully-connected ReLU networks that older readers (and people) know.
+     */
+    public static Map<String, Object> kernelJson(KernelSpec spec) {
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("spec", spec.toString());
+        k.put("kind", spec.kind().toString());
+        spec.fullyConnected().ifPresent(f -> {
+            k.put("depth", f.depth());
+            k.put("weight_std", f.weightStd());
+            k.put("bias_std", f.biasStd());
+        });
+        return k;
+    }
+
+    /** The kernel of a model.json: its spec string, or (model directories of earlier versions) kind, depth and stds. */
+    public static KernelSpec kernelFromJson(Map<String, Object> k) {
+        if (k.get("spec") instanceof String s) {
+            return KernelSpec.parse(s);
+        }
+        return KernelSpec.fc(KernelSpec.Kind.parse((String) k.get("kind")), ((Double) k.get("depth")).intValue(),
+                (Double) k.get("weight_std"), (Double) k.get("bias_std"));
     }
 
     private static double num(Object o) {
@@ -129,28 +147,23 @@ public record KernelMachine(String method, KernelSpec spec, String loss, double 
      * g(x) for every row of {@code x} (features as the training data: same normalisation), computing the cross Gram in
      * blocks of rows so that memory stays O(block · n_train).
      */
-    public double[] scores(Backend backend, int threads, Matrix x) {
+    public double[] scores(KernelProvider provider, Matrix x) {
         if (x.cols() != xTrain.cols()) {
             throw new TangentException("the test data has " + x.cols() + " features, the model was trained on " + xTrain.cols());
         }
         int n = xTrain.rows();
         double[] out = new double[x.rows()];
         int block = Math.max(1, Math.min(x.rows(), (int) Math.min(4096, (256L << 20) / (8L * Math.max(1, n)))));
-        GramBuilder gb = new GramBuilder(backend, threads);
-        try (Matrix x64 = x.dtype() == DType.F64 ? null : x.copy(DType.F64);
-             Matrix kb = Matrix.allocate(block, n, DType.F64); Matrix a = Matrix.allocate(n, 1, DType.F64);
-             Matrix g = Matrix.allocate(block, 1, DType.F64)) {
+        try (Matrix x64 = x.dtype() == DType.F64 ? null : x.copy(DType.F64)) {
             Matrix xs = x64 == null ? x : x64;
-            for (int i = 0; i < n; i++) {
-                a.set(i, 0, alpha[i]);
-            }
             for (int r0 = 0; r0 < x.rows(); r0 += block) {
                 int m = Math.min(block, x.rows() - r0);
-                Matrix kv = kb.rows(0, m);
-                gb.build(spec, xs.rows(r0, m), xTrain, kv);
-                backend.gemm(false, false, 1.0, kv, a, 0.0, g.rows(0, m));
+                double[] g = new double[m];
+                try (KernelMatrix kv = provider.gram(spec, xs.rows(r0, m), xTrain, DType.F64, KernelProvider.Progress.NONE)) {
+                    kv.multiply(alpha, g);
+                }
                 for (int i = 0; i < m; i++) {
-                    out[r0 + i] = g.get(i, 0) + b;
+                    out[r0 + i] = g[i] + b;
                 }
             }
         }

@@ -1,7 +1,8 @@
 package dev.tangent.machine;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
@@ -9,9 +10,9 @@ import java.util.Locale;
 
 /**
  * Kernel ridge regression in paper A's convention (spec §4.5): α = (K + (λ/2)·I)⁻¹ y, the stationary point of
- * Σ_i (y_i − g(x_i))² + (λ/2)‖β‖². Exact solves factor K + (λ/2)I by Cholesky on the backend (LAPACKE or the Java
- * fallback), one factorisation per λ; {@link #conjugateGradient} solves without factoring (Jacobi-preconditioned CG,
- * O(n²) per iteration through the backend's GEMM), for Grams too large to copy.
+ * Σ_i (y_i − g(x_i))² + (λ/2)‖β‖². Exact solves factor K + (λ/2)I by Cholesky in the provider (a double-precision copy,
+ * LAPACKE or the Java fallback), one factorisation per λ; {@link #conjugateGradient} solves without factoring
+ * (Jacobi-preconditioned CG, one K·v product per iteration), for Grams too large to copy.
  */
 public final class RidgeSolver {
     private RidgeSolver() {
@@ -23,22 +24,20 @@ public final class RidgeSolver {
      * @throws TangentException when K + (λ/2)I is not positive definite (e.g. λ = 0 with duplicate points), suggesting
      *                          a jitter
      */
-    public static double[] cholesky(Backend backend, Matrix gram, double[] y, double lambda, double jitter) {
+    public static double[] cholesky(KernelProvider provider, KernelMatrix gram, double[] y, double lambda, double jitter) {
         check(gram, y, lambda);
         int n = gram.rows();
-        try (Matrix a = gram.copy(DType.F64); Matrix rhs = Matrix.allocate(n, 1, DType.F64)) {
+        try (Matrix rhs = Matrix.allocate(n, 1, DType.F64)) {
             double shift = lambda / 2 + jitter;
             for (int i = 0; i < n; i++) {
-                a.set(i, i, a.get(i, i) + shift);
                 rhs.set(i, 0, y[i]);
             }
-            int info = backend.potrf(a);
+            int info = provider.solveShifted(gram, shift, rhs);
             if (info != 0) {
                 throw new TangentException(String.format(Locale.ROOT,
                         "K + (lambda/2)I is not positive definite at lambda = %s (leading minor %d of %d); "
                                 + "use lambda > 0 or add a jitter (--jitter, e.g. 1e-10 x mean diagonal)", lambda, info, n));
             }
-            backend.potrs(a, rhs);
             double[] alpha = new double[n];
             for (int i = 0; i < n; i++) {
                 alpha[i] = rhs.get(i, 0);
@@ -58,7 +57,7 @@ public final class RidgeSolver {
     /**
      * Solves (K + (λ/2)·I) α = y by Jacobi-preconditioned conjugate gradients, stopping when ‖r‖ ≤ tol·‖y‖.
      */
-    public static CgResult conjugateGradient(Backend backend, Matrix gram, double[] y, double lambda, double tol, int maxIterations) {
+    public static CgResult conjugateGradient(KernelMatrix gram, double[] y, double lambda, double tol, int maxIterations) {
         check(gram, y, lambda);
         int n = gram.rows();
         double shift = lambda / 2;
@@ -69,9 +68,9 @@ public final class RidgeSolver {
                 throw new TangentException("CG needs a positive diagonal; K[" + i + "][" + i + "] + lambda/2 = " + diag[i]);
             }
         }
-        try (Matrix g64 = gram.dtype() == DType.F64 ? null : gram.copy(DType.F64);
-             Matrix p = Matrix.allocate(n, 1, DType.F64); Matrix q = Matrix.allocate(n, 1, DType.F64)) {
-            Matrix k = g64 == null ? gram : g64;
+        {
+            double[] p = new double[n];
+            double[] q = new double[n];
             double[] x = new double[n];
             double[] r = y.clone();
             double[] z = new double[n];
@@ -82,23 +81,22 @@ public final class RidgeSolver {
             double rz = 0;
             for (int i = 0; i < n; i++) {
                 z[i] = r[i] / diag[i];
-                p.set(i, 0, z[i]);
+                p[i] = z[i];
                 rz += r[i] * z[i];
             }
             int it = 0;
             double rel = 1;
             while (it < maxIterations) {
-                backend.gemm(false, false, 1.0, k, p, 0.0, q);
+                gram.multiply(p, q);
                 double pq = 0;
                 for (int i = 0; i < n; i++) {
-                    double qi = q.get(i, 0) + shift * p.get(i, 0);
-                    q.set(i, 0, qi);
-                    pq += p.get(i, 0) * qi;
+                    q[i] += shift * p[i];
+                    pq += p[i] * q[i];
                 }
                 double a = rz / pq;
                 for (int i = 0; i < n; i++) {
-                    x[i] += a * p.get(i, 0);
-                    r[i] -= a * q.get(i, 0);
+                    x[i] += a * p[i];
+                    r[i] -= a * q[i];
                 }
                 it++;
                 rel = norm(r) / yNorm;
@@ -113,7 +111,7 @@ public final class RidgeSolver {
                 double beta = rzNew / rz;
                 rz = rzNew;
                 for (int i = 0; i < n; i++) {
-                    p.set(i, 0, z[i] + beta * p.get(i, 0));
+                    p[i] = z[i] + beta * p[i];
                 }
             }
             return new CgResult(x, it, rel, rel <= tol);
@@ -128,7 +126,7 @@ public final class RidgeSolver {
         return Math.sqrt(s);
     }
 
-    private static void check(Matrix gram, double[] y, double lambda) {
+    private static void check(KernelMatrix gram, double[] y, double lambda) {
         if (gram.rows() != gram.cols()) {
             throw new TangentException("the training Gram must be square, found " + gram.rows() + " x " + gram.cols());
         }

@@ -1,6 +1,8 @@
 package dev.tangent.machine;
 
 import dev.tangent.TangentException;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.RowOps;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 import dev.tangent.memory.MemoryBudget;
@@ -25,8 +27,8 @@ import java.util.Locale;
  *   min_α  f(α) = ½ αᵀQα + pᵀα    subject to  yᵀα = 0,  0 ≤ α_t ≤ C
  * </pre>
  * with Q_st = y_s y_t K(m_s, m_t): for C-SVC the n variables α_i, y = labels, p = −1; for ε-SVR the 2n variables
- * (α_i, α*_i), y = (+1…, −1…), p = (ε − y_i, ε + y_i). Kernel rows are read straight from the off-heap Gram, which is
- * in memory in full, so there is no kernel cache; Q is never formed.
+ * (α_i, α*_i), y = (+1…, −1…), p = (ε − y_i, ε + y_i). Kernel rows come from the provider's {@link KernelMatrix} (LIBSVM's
+ * Q-matrix idea: the solver never sees where the kernel lives); Q is never formed.
  *
  * <p><b>Tolerance.</b> {@code eps} is LIBSVM's {@code -e} (default 1e-3) with the same meaning: with
  * m(α) = max_{t ∈ I_up} −y_t∇f(α)_t and M(α) = min_{t ∈ I_low} −y_t∇f(α)_t, where I_up = {y=+1, α&lt;C} ∪ {y=−1, α&gt;0}
@@ -52,7 +54,7 @@ import java.util.Locale;
  * itself; when shrinking leaves few enough of W's columns needed that the copy pays for itself
  * ({@code worthCompacting}), the block is gathered into a compact copy, so every hot loop (the update
  * s += K_i·Δ_i + K_j·Δ_j fused with the next selection's first pass, and the second pass over K_i) runs over
- * contiguous rows with the Vector API. Since ∇f(α)_t = y_t·(s + y∘p)_t, the signed gradient
+ * contiguous rows with the Vector API (one loop for both dtypes: an f32 row is widened to double lanes on load). Since ∇f(α)_t = y_t·(s + y∘p)_t, the signed gradient
  * F_t = y_t∇f_t = s_{m_t} + y_t p_t needs one update per kernel column even for ε-SVR's two variables per point.
  * Variables are visited in index order (LIBSVM's, until its shrinking swaps them) and ties broken as LIBSVM breaks
  * them (the last index wins), so the iterates follow LIBSVM's: on an f32 Gram, whose values LIBSVM's float (Qfloat) rows hold exactly, the iteration count
@@ -103,12 +105,12 @@ public final class SmoSolver {
     }
 
     /** C-SVC (LIBSVM {@code -s 0 -t 4 -c c -e eps -h shrinking}) on the n×n Gram with labels ±1. */
-    public static Result svc(Matrix gram, double[] y, double c, double eps, boolean shrinking, long maxIterations) {
+    public static Result svc(KernelMatrix gram, double[] y, double c, double eps, boolean shrinking, long maxIterations) {
         return svc(gram, y, c, eps, shrinking, maxIterations, Progress.NONE);
     }
 
-    /** As {@link #svc(Matrix, double[], double, double, boolean, long)}, reporting progress every ≤ 1000 iterations. */
-    public static Result svc(Matrix gram, double[] y, double c, double eps, boolean shrinking, long maxIterations,
+    /** As {@link #svc(KernelMatrix, double[], double, double, boolean, long)}, reporting progress every ≤ 1000 iterations. */
+    public static Result svc(KernelMatrix gram, double[] y, double c, double eps, boolean shrinking, long maxIterations,
                              Progress progress) {
         check(gram, y, c, eps);
         boolean pos = false;
@@ -132,13 +134,13 @@ public final class SmoSolver {
     }
 
     /** ε-SVR (LIBSVM {@code -s 3 -t 4 -c c -p epsilonTube -e eps -h shrinking}) on the n×n Gram with targets y. */
-    public static Result svr(Matrix gram, double[] y, double c, double epsilonTube, double eps, boolean shrinking,
+    public static Result svr(KernelMatrix gram, double[] y, double c, double epsilonTube, double eps, boolean shrinking,
                              long maxIterations) {
         return svr(gram, y, c, epsilonTube, eps, shrinking, maxIterations, Progress.NONE);
     }
 
-    /** As {@link #svr(Matrix, double[], double, double, double, boolean, long)}, reporting progress. */
-    public static Result svr(Matrix gram, double[] y, double c, double epsilonTube, double eps, boolean shrinking,
+    /** As {@link #svr(KernelMatrix, double[], double, double, double, boolean, long)}, reporting progress. */
+    public static Result svr(KernelMatrix gram, double[] y, double c, double epsilonTube, double eps, boolean shrinking,
                              long maxIterations, Progress progress) {
         check(gram, y, c, eps);
         if (!(epsilonTube >= 0) || Double.isInfinite(epsilonTube)) {
@@ -159,7 +161,7 @@ public final class SmoSolver {
         return new SmoSolver(gram, sign, p, c, eps, progress).solve(shrinking, maxIterations);
     }
 
-    private static void check(Matrix gram, double[] y, double c, double eps) {
+    private static void check(KernelMatrix gram, double[] y, double c, double eps) {
         if (gram.rows() != gram.cols()) {
             throw new TangentException("the Gram matrix must be square, found " + gram.rows() + " x " + gram.cols());
         }
@@ -180,7 +182,7 @@ public final class SmoSolver {
 
     // ---- state: variables t = (plane p, kernel index k); plane 0 only for C-SVC, planes 0 (α) and 1 (α*) for SVR
 
-    private final Matrix gram;
+    private final KernelMatrix gram;
     private final boolean f32;
     private final int n;
     private final int planes;
@@ -203,12 +205,9 @@ public final class SmoSolver {
     private int activeSize;
     private boolean unshrink;
 
-    // ---- working block W = K[cols, cols]: row c at wOff + c·wLd·bytes
+    // ---- working block W = K[cols, cols]: the Gram's rows while full, the rows of a compact copy afterwards
     private int w;
     private final int[] cols;
-    private MemorySegment wSeg;
-    private long wOff;
-    private long wLd;
     private boolean wFull;
     private Matrix buffer;
     private final double[] s;
@@ -231,7 +230,7 @@ public final class SmoSolver {
     private int pass1Idx;
     private double pass1Max;
 
-    private SmoSolver(Matrix gram, double[][] y, double[][] p, double c, double eps, Progress progress) {
+    private SmoSolver(KernelMatrix gram, double[][] y, double[][] p, double c, double eps, Progress progress) {
         this.gram = gram;
         this.f32 = gram.dtype() == DType.F32;
         this.n = gram.rows();
@@ -341,10 +340,9 @@ public final class SmoSolver {
         double objMin = INF;
         pj = -1;
         cj = -1;
-        long rowI = wOff + ci * wLd * (f32 ? 4 : 8);
+        MemorySegment rowI = blockRow(ci);
         for (int p = 0; p < planes; p++) {
-            int idx = f32 ? wss32(w, wSeg, rowI, s, lowB[p], qd, qd[ci], gmax, out)
-                    : wss64(w, wSeg, rowI, s, lowB[p], qd, qd[ci], gmax, out);
+            int idx = wss(w, f32, rowI, s, lowB[p], qd, qd[ci], gmax, out);
             gmax2 = Math.max(gmax2, out[1]);
             if (idx >= 0 && out[0] <= objMin) {
                 objMin = out[0];
@@ -365,7 +363,8 @@ public final class SmoSolver {
         int kj = cols[cj];
         double yi = y[pi][ki];
         double yj = y[pj][kj];
-        double kij = f32 ? wSeg.get(E32, wOff + (ci * wLd + cj) * 4) : wSeg.get(E64, wOff + (ci * wLd + cj) * 8);
+        MemorySegment rowI = blockRow(ci);
+        double kij = f32 ? rowI.getAtIndex(E32, cj) : rowI.getAtIndex(E64, cj);
         double qij = yi * yj * kij;
         double gi = yi * (s[ci] + qw[pi][ci]);
         double gj = yj * (s[cj] + qw[pj][cj]);
@@ -434,11 +433,7 @@ public final class SmoSolver {
         double dj = yj * (aj - oldJ);
         setPenalties(pi, ci);
         setPenalties(pj, cj);
-        int bytes = f32 ? 4 : 8;
-        long rowI = wOff + ci * wLd * bytes;
-        long rowJ = wOff + cj * wLd * bytes;
-        pass1Idx = f32 ? update32(w, wSeg, rowI, rowJ, di, dj, s, upA[0], out)
-                : update64(w, wSeg, rowI, rowJ, di, dj, s, upA[0], out);
+        pass1Idx = update(w, f32, rowI, blockRow(cj), di, dj, s, upA[0], out);
         pass1Max = out[0];
         pass1Ready = true;
     }
@@ -548,9 +543,6 @@ public final class SmoSolver {
         for (int k = 0; k < n; k++) {
             cols[k] = k;
         }
-        wSeg = gram.segment();
-        wOff = gram.offset();
-        wLd = gram.ld();
         wFull = true;
         loadBlockArrays();
     }
@@ -589,7 +581,7 @@ public final class SmoSolver {
     private boolean compact(int[] keep, int m) {
         int bytes = f32 ? 4 : 8;
         long need = (long) m * m * bytes;
-        if (buffer == null || buffer.segment().byteSize() < need) {
+        if (buffer == null || (long) buffer.rows() * buffer.cols() * bytes < need) {
             if (need > MemoryBudget.availableBytes() / 2) {
                 return false;
             }
@@ -602,29 +594,26 @@ public final class SmoSolver {
         for (int cc = 0; cc < w; cc++) {
             sAll[cols[cc]] = s[cc];
         }
-        MemorySegment src = gram.segment();
-        MemorySegment dst = buffer.segment();
-        long d = buffer.offset();
-        for (int a = 0; a < m; a++) {
-            long row = gram.byteIndex(keep[a], 0);
-            if (f32) {
-                for (int b = 0; b < m; b++, d += 4) {
-                    dst.set(E32, d, src.get(E32, row + (long) keep[b] * 4));
-                }
-            } else {
-                for (int b = 0; b < m; b++, d += 8) {
-                    dst.set(E64, d, src.get(E64, row + (long) keep[b] * 8));
-                }
-            }
-        }
+        int[] rows = Arrays.copyOf(keep, m);
+        Matrix block = buffer.cols() == m ? buffer : Matrix.wrap(buffer.segment(), buffer.offset(), m, m, m, buffer.dtype());
+        gram.gather(rows, rows, block);
+        compactRows = block;
         System.arraycopy(keep, 0, cols, 0, m);
         w = m;
-        wSeg = dst;
-        wOff = buffer.offset();
-        wLd = m;
         wFull = false;
         loadBlockArrays();
         return true;
+    }
+
+    /** The compact copy of the working block while it is in use. */
+    private Matrix compactRows;
+
+    /** Row cc of the working block W (w elements of the Gram's dtype at byte 0). */
+    private MemorySegment blockRow(int cc) {
+        if (wFull) {
+            return gram.row(cc);
+        }
+        return compactRows.segment().asSlice(compactRows.byteIndex(cc, 0), (long) w * (f32 ? 4 : 8));
     }
 
     private void loadBlockArrays() {
@@ -652,12 +641,7 @@ public final class SmoSolver {
 
     /** dst[0..n) += a·K[k][0..n) over a full row of the Gram. */
     private void addGramRow(int k, double a, double[] dst) {
-        long row = gram.byteIndex(k, 0);
-        if (f32) {
-            axpy32(n, gram.segment(), row, a, dst);
-        } else {
-            axpy64(n, gram.segment(), row, a, dst);
-        }
+        RowOps.get().axpy(gram.row(k), gram.dtype(), a, dst, n);
     }
 
     /** LIBSVM's calculate_rho (ρ = mean of y_t∇f_t over free variables, else the middle of the feasible interval). */
@@ -741,12 +725,22 @@ public final class SmoSolver {
         return max == -INF ? -1 : at;
     }
 
+    /** Elements [cc, cc + L) of a row as doubles (an f32 row widened; C2 hoists the dtype test out of the loops). */
+    private static DoubleVector load(boolean f32, MemorySegment g, int cc) {
+        return f32 ? (DoubleVector) FloatVector.fromMemorySegment(FS, g, (long) cc * 4, NO).convertShape(VectorOperators.F2D, S, 0)
+                : DoubleVector.fromMemorySegment(S, g, (long) cc * 8, NO);
+    }
+
+    private static double get(boolean f32, MemorySegment g, int cc) {
+        return f32 ? g.getAtIndex(E32, cc) : g.getAtIndex(E64, cc);
+    }
+
     /**
-     * s[0..w) += di·K_i + dj·K_j for f64 rows at byte offsets ri, rj, fused with {@link #argmaxUp} over the new s:
+     * s[0..w) += di·K_i + dj·K_j for rows gi, gj of the working block, fused with {@link #argmaxUp} over the new s:
      * returns its index, out[0] = its max.
      */
-    private static int update64(int w, MemorySegment g, long ri, long rj, double di, double dj, double[] s, double[] a,
-                                double[] out) {
+    private static int update(int w, boolean f32, MemorySegment gi, MemorySegment gj, double di, double dj, double[] s,
+                              double[] a, double[] out) {
         DoubleVector vi = DoubleVector.broadcast(S, di);
         DoubleVector vj = DoubleVector.broadcast(S, dj);
         DoubleVector best = DoubleVector.broadcast(S, -INF);
@@ -756,10 +750,9 @@ public final class SmoSolver {
         int wb = S.loopBound(w);
         int cc = 0;
         for (; cc < wb; cc += L) {
-            long o = (long) cc * 8;
             DoubleVector acc = DoubleVector.fromArray(S, s, cc);
-            acc = DoubleVector.fromMemorySegment(S, g, ri + o, NO).fma(vi, acc);
-            acc = DoubleVector.fromMemorySegment(S, g, rj + o, NO).fma(vj, acc);
+            acc = load(f32, gi, cc).fma(vi, acc);
+            acc = load(f32, gj, cc).fma(vj, acc);
             acc.intoArray(s, cc);
             DoubleVector v = DoubleVector.fromArray(S, a, cc).sub(acc);
             VectorMask<Double> m = v.compare(VectorOperators.GE, best);
@@ -770,48 +763,7 @@ public final class SmoSolver {
         double max = best.reduceLanes(VectorOperators.MAX);
         int at = (int) bestIdx.blend(-1, best.compare(VectorOperators.NE, max)).reduceLanes(VectorOperators.MAX);
         for (; cc < w; cc++) {
-            long o = (long) cc * 8;
-            s[cc] += g.get(E64, ri + o) * di + g.get(E64, rj + o) * dj;
-            double v = a[cc] - s[cc];
-            if (v >= max) {
-                max = v;
-                at = cc;
-            }
-        }
-        out[0] = max;
-        return max == -INF ? -1 : at;
-    }
-
-    /** {@link #update64} for f32 rows. */
-    private static int update32(int w, MemorySegment g, long ri, long rj, double di, double dj, double[] s, double[] a,
-                                double[] out) {
-        DoubleVector vi = DoubleVector.broadcast(S, di);
-        DoubleVector vj = DoubleVector.broadcast(S, dj);
-        DoubleVector best = DoubleVector.broadcast(S, -INF);
-        DoubleVector bestIdx = DoubleVector.broadcast(S, -1);
-        DoubleVector idx = DoubleVector.zero(S).addIndex(1);
-        DoubleVector stepV = DoubleVector.broadcast(S, L);
-        int wb = S.loopBound(w);
-        int cc = 0;
-        for (; cc < wb; cc += L) {
-            long o = (long) cc * 4;
-            DoubleVector acc = DoubleVector.fromArray(S, s, cc);
-            acc = ((DoubleVector) FloatVector.fromMemorySegment(FS, g, ri + o, NO).convertShape(VectorOperators.F2D, S, 0))
-                    .fma(vi, acc);
-            acc = ((DoubleVector) FloatVector.fromMemorySegment(FS, g, rj + o, NO).convertShape(VectorOperators.F2D, S, 0))
-                    .fma(vj, acc);
-            acc.intoArray(s, cc);
-            DoubleVector v = DoubleVector.fromArray(S, a, cc).sub(acc);
-            VectorMask<Double> m = v.compare(VectorOperators.GE, best);
-            best = best.blend(v, m);
-            bestIdx = bestIdx.blend(idx, m);
-            idx = idx.add(stepV);
-        }
-        double max = best.reduceLanes(VectorOperators.MAX);
-        int at = (int) bestIdx.blend(-1, best.compare(VectorOperators.NE, max)).reduceLanes(VectorOperators.MAX);
-        for (; cc < w; cc++) {
-            long o = (long) cc * 4;
-            s[cc] += g.get(E32, ri + o) * di + g.get(E32, rj + o) * dj;
+            s[cc] += get(f32, gi, cc) * di + get(f32, gj, cc) * dj;
             double v = a[cc] - s[cc];
             if (v >= max) {
                 max = v;
@@ -823,11 +775,12 @@ public final class SmoSolver {
     }
 
     /**
-     * WSS 2's second pass over f64 row K_i: returns the largest index with minimal obj = −gd²/quad, gd = gmax + F_t &gt; 0
-     * (F = s + b, −∞ outside I_low), quad = qdi + qd_t − 2K_it (TAU when ≤ 0); out[0] = min obj, out[1] = max F.
+     * WSS 2's second pass over row gi of the working block: returns the largest index with minimal obj = −gd²/quad,
+     * gd = gmax + F_t &gt; 0 (F = s + b, −∞ outside I_low), quad = qdi + qd_t − 2K_it (TAU when ≤ 0); out[0] = min obj,
+     * out[1] = max F.
      */
-    private static int wss64(int w, MemorySegment g, long ri, double[] s, double[] b, double[] qd, double qdi,
-                             double gmax, double[] out) {
+    private static int wss(int w, boolean f32, MemorySegment gi, double[] s, double[] b, double[] qd, double qdi,
+                           double gmax, double[] out) {
         DoubleVector best = DoubleVector.broadcast(S, INF);
         DoubleVector bestIdx = DoubleVector.broadcast(S, -1);
         DoubleVector g2 = DoubleVector.broadcast(S, -INF);
@@ -839,7 +792,7 @@ public final class SmoSolver {
             DoubleVector f = DoubleVector.fromArray(S, s, cc).add(DoubleVector.fromArray(S, b, cc));
             g2 = g2.max(f);
             DoubleVector gd = f.add(gmax);
-            DoubleVector k = DoubleVector.fromMemorySegment(S, g, ri + (long) cc * 8, NO);
+            DoubleVector k = load(f32, gi, cc);
             DoubleVector quad = DoubleVector.fromArray(S, qd, cc).add(qdi).sub(k.add(k));
             quad = quad.blend(TAU, quad.compare(VectorOperators.LE, 0));
             DoubleVector obj = gd.mul(gd).div(quad).neg().blend(INF, gd.compare(VectorOperators.LE, 0));
@@ -856,7 +809,7 @@ public final class SmoSolver {
             gmax2 = Math.max(gmax2, f);
             double gd = gmax + f;
             if (gd > 0) {
-                double quad = qdi + qd[cc] - 2 * g.get(E64, ri + (long) cc * 8);
+                double quad = qdi + qd[cc] - 2 * get(f32, gi, cc);
                 double obj = -(gd * gd) / (quad > 0 ? quad : TAU);
                 if (obj <= min) {
                     min = obj;
@@ -867,77 +820,5 @@ public final class SmoSolver {
         out[0] = min;
         out[1] = gmax2;
         return min == INF ? -1 : at;
-    }
-
-    /** {@link #wss64} over an f32 row. */
-    private static int wss32(int w, MemorySegment g, long ri, double[] s, double[] b, double[] qd, double qdi,
-                             double gmax, double[] out) {
-        DoubleVector best = DoubleVector.broadcast(S, INF);
-        DoubleVector bestIdx = DoubleVector.broadcast(S, -1);
-        DoubleVector g2 = DoubleVector.broadcast(S, -INF);
-        DoubleVector idx = DoubleVector.zero(S).addIndex(1);
-        DoubleVector stepV = DoubleVector.broadcast(S, L);
-        int wb = S.loopBound(w);
-        int cc = 0;
-        for (; cc < wb; cc += L) {
-            DoubleVector f = DoubleVector.fromArray(S, s, cc).add(DoubleVector.fromArray(S, b, cc));
-            g2 = g2.max(f);
-            DoubleVector gd = f.add(gmax);
-            DoubleVector k = (DoubleVector) FloatVector.fromMemorySegment(FS, g, ri + (long) cc * 4, NO)
-                    .convertShape(VectorOperators.F2D, S, 0);
-            DoubleVector quad = DoubleVector.fromArray(S, qd, cc).add(qdi).sub(k.add(k));
-            quad = quad.blend(TAU, quad.compare(VectorOperators.LE, 0));
-            DoubleVector obj = gd.mul(gd).div(quad).neg().blend(INF, gd.compare(VectorOperators.LE, 0));
-            VectorMask<Double> m = obj.compare(VectorOperators.LE, best);
-            best = best.blend(obj, m);
-            bestIdx = bestIdx.blend(idx, m);
-            idx = idx.add(stepV);
-        }
-        double min = best.reduceLanes(VectorOperators.MIN);
-        int at = (int) bestIdx.blend(-1, best.compare(VectorOperators.NE, min)).reduceLanes(VectorOperators.MAX);
-        double gmax2 = g2.reduceLanes(VectorOperators.MAX);
-        for (; cc < w; cc++) {
-            double f = s[cc] + b[cc];
-            gmax2 = Math.max(gmax2, f);
-            double gd = gmax + f;
-            if (gd > 0) {
-                double quad = qdi + qd[cc] - 2 * (double) g.get(E32, ri + (long) cc * 4);
-                double obj = -(gd * gd) / (quad > 0 ? quad : TAU);
-                if (obj <= min) {
-                    min = obj;
-                    at = cc;
-                }
-            }
-        }
-        out[0] = min;
-        out[1] = gmax2;
-        return min == INF ? -1 : at;
-    }
-
-    /** dst[0..n) += a·row (f64, byte offset ro). */
-    private static void axpy64(int n, MemorySegment g, long ro, double a, double[] dst) {
-        DoubleVector va = DoubleVector.broadcast(S, a);
-        int nb = S.loopBound(n);
-        int k = 0;
-        for (; k < nb; k += L) {
-            DoubleVector.fromMemorySegment(S, g, ro + (long) k * 8, NO).fma(va, DoubleVector.fromArray(S, dst, k)).intoArray(dst, k);
-        }
-        for (; k < n; k++) {
-            dst[k] += a * g.get(E64, ro + (long) k * 8);
-        }
-    }
-
-    /** {@link #axpy64} for an f32 row. */
-    private static void axpy32(int n, MemorySegment g, long ro, double a, double[] dst) {
-        DoubleVector va = DoubleVector.broadcast(S, a);
-        int nb = S.loopBound(n);
-        int k = 0;
-        for (; k < nb; k += L) {
-            ((DoubleVector) FloatVector.fromMemorySegment(FS, g, ro + (long) k * 4, NO).convertShape(VectorOperators.F2D, S, 0))
-                    .fma(va, DoubleVector.fromArray(S, dst, k)).intoArray(dst, k);
-        }
-        for (; k < n; k++) {
-            dst[k] += a * g.get(E32, ro + (long) k * 4);
-        }
     }
 }

@@ -1,16 +1,9 @@
 package dev.tangent.machine;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.Backend;
-import dev.tangent.memory.DType;
-import dev.tangent.memory.Matrix;
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.RowOps;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.TreeSet;
 
 /**
@@ -23,10 +16,10 @@ import java.util.TreeSet;
  * </pre>
  * Full-batch gradient descent is the special case batch = n in natural order. Evaluations (losses, accuracies, outputs
  * of tracked points) happen before the update at the steps round(logspace(0, log10(total), evaluations)), as the
- * reference; accuracy counts |g| &lt; 1e-6 as wrong. Kernel rows are read straight from the off-heap Gram.
+ * reference; accuracy counts |g| &lt; 1e-6 as wrong. Kernel rows come from the provider's {@link KernelMatrix}, read in
+ * double precision whatever its dtype.
  */
 public final class SubgradientSolver {
-    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
 
     private SubgradientSolver() {
     }
@@ -74,7 +67,7 @@ public final class SubgradientSolver {
      * Trains α on the training Gram {@code gram} (n×n) and targets y; {@code testGram} (n_test × n: rows are test
      * points) and {@code yTest} may be null.
      */
-    public static Result train(Backend backend, Matrix gram, double[] y, Matrix testGram, double[] yTest,
+    public static Result train(KernelMatrix gram, double[] y, KernelMatrix testGram, double[] yTest,
                                int[] trackedTrain, int[] trackedTest, Config cfg, Progress progress) {
         int n = gram.rows();
         if (gram.cols() != n) {
@@ -92,9 +85,10 @@ public final class SubgradientSolver {
                 requirePlusMinusOne(yTest, "test");
             }
         }
-        Matrix k = gram.dtype() == DType.F64 ? gram : gram.copy(DType.F64);
-        Matrix kt = testGram == null || testGram.dtype() == DType.F64 ? testGram : testGram.copy(DType.F64);
-        try {
+        KernelMatrix k = gram;
+        KernelMatrix kt = testGram;
+        RowOps ops = RowOps.get();
+        {
             BatchStream stream = new BatchStream(n, cfg.batch(), cfg.seed(), cfg.shuffle());
             long total = (long) stream.stepsPerEpoch() * cfg.epochs();
             int[] evalSteps = logSpacedSteps(total, cfg.evaluations());
@@ -106,17 +100,16 @@ public final class SubgradientSolver {
             double[] alpha = new double[n];
             double shrink = 1 - cfg.lr() * cfg.lambda();
             int e = 0;
-            try (Matrix a = Matrix.allocate(n, 1, DType.F64); Matrix gTrain = Matrix.allocate(n, 1, DType.F64);
-                 Matrix gTest = kt == null ? null : Matrix.allocate(kt.rows(), 1, DType.F64)) {
+            {
                 for (long t = 1; t <= total; t++) {
                     int[] b = stream.next();
                     if (e < ne && evalSteps[e] == t) {
-                        evaluate(backend, k, y, kt, yTest, alpha, a, gTrain, gTest, cfg.loss(), trace, e, trackedTrain, trackedTest);
+                        evaluate(k, y, kt, yTest, alpha, cfg.loss(), trace, e, trackedTrain, trackedTest);
                         e++;
                     }
                     double[] gb = new double[b.length];
                     for (int i = 0; i < b.length; i++) {
-                        gb[i] = rowDot(k.segment(), k.byteIndex(b[i], 0), alpha, n);
+                        gb[i] = ops.dot(k.row(b[i]), k.dtype(), alpha, n);
                     }
                     if (cfg.decay() == Decay.ALL && shrink != 1) {
                         for (int i = 0; i < n; i++) {
@@ -135,45 +128,27 @@ public final class SubgradientSolver {
                 }
             }
             return new Result(alpha, trace, total);
-        } finally {
-            if (k != gram) {
-                k.close();
-            }
-            if (kt != testGram && kt != null) {
-                kt.close();
-            }
         }
     }
 
-    private static void evaluate(Backend backend, Matrix k, double[] y, Matrix kt, double[] yTest, double[] alpha, Matrix a,
-                                 Matrix gTrain, Matrix gTest, Loss loss, Trace trace, int e, int[] trackedTrain, int[] trackedTest) {
-        for (int i = 0; i < alpha.length; i++) {
-            a.set(i, 0, alpha[i]);
-        }
-        backend.gemm(false, false, 1.0, k, a, 0.0, gTrain);
-        double[] g = column(gTrain);
+    private static void evaluate(KernelMatrix k, double[] y, KernelMatrix kt, double[] yTest, double[] alpha,
+                                 Loss loss, Trace trace, int e, int[] trackedTrain, int[] trackedTest) {
+        double[] g = new double[k.rows()];
+        k.multiply(alpha, g);
         trace.trainLoss()[e] = meanLoss(loss, g, y);
         trace.trainAccuracy()[e] = loss.classification() ? accuracy(g, y) : Double.NaN;
         for (int i = 0; i < trace.trainTracked()[e].length; i++) {
             trace.trainTracked()[e][i] = g[trackedTrain[i]];
         }
         if (kt != null) {
-            backend.gemm(false, false, 1.0, kt, a, 0.0, gTest);
-            double[] gt = column(gTest);
+            double[] gt = new double[kt.rows()];
+            kt.multiply(alpha, gt);
             trace.testLoss()[e] = meanLoss(loss, gt, yTest);
             trace.testAccuracy()[e] = loss.classification() ? accuracy(gt, yTest) : Double.NaN;
             for (int i = 0; i < trace.testTracked()[e].length; i++) {
                 trace.testTracked()[e][i] = gt[trackedTest[i]];
             }
         }
-    }
-
-    private static double[] column(Matrix m) {
-        double[] out = new double[m.rows()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = m.get(i, 0);
-        }
-        return out;
     }
 
     /** Mean of l(g_i, y_i). */
@@ -213,28 +188,6 @@ public final class SubgradientSolver {
                         + y[i] + " at index " + i + " (use --classes A,B)");
             }
         }
-    }
-
-    /** ⟨row of K at byte offset off, α⟩ over n elements (f64). */
-    static double rowDot(MemorySegment k, long off, double[] a, int n) {
-        int nv = S.loopBound(n);
-        DoubleVector s0 = DoubleVector.zero(S);
-        DoubleVector s1 = DoubleVector.zero(S);
-        int L = S.length();
-        int j = 0;
-        for (; j + 2 * L <= nv; j += 2 * L) {
-            s0 = DoubleVector.fromMemorySegment(S, k, off + 8L * j, ByteOrder.nativeOrder()).fma(DoubleVector.fromArray(S, a, j), s0);
-            s1 = DoubleVector.fromMemorySegment(S, k, off + 8L * (j + L), ByteOrder.nativeOrder())
-                    .fma(DoubleVector.fromArray(S, a, j + L), s1);
-        }
-        for (; j < nv; j += L) {
-            s0 = DoubleVector.fromMemorySegment(S, k, off + 8L * j, ByteOrder.nativeOrder()).fma(DoubleVector.fromArray(S, a, j), s0);
-        }
-        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            s += k.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, off + 8L * j) * a[j];
-        }
-        return s;
     }
 
 }

@@ -68,10 +68,30 @@ public final class Figure {
         Document doc = new SVGProcessor().getDocument(vg.getCommands(), new PageSize(0, 0, w, h));
         Path svg = base.resolveSibling(base.getFileName() + ".svg");
         AtomicFile.write(svg, temp -> {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            doc.writeTo(b);
             try (OutputStream o = Files.newOutputStream(temp)) {
-                doc.writeTo(o);
+                o.write(describe(b.toString(java.nio.charset.StandardCharsets.UTF_8), panels).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
         });
+    }
+
+    /**
+     * Adds the panel titles as the SVG's {@code <title>} and {@code <desc>} (the drawn titles are glyph outlines), so that
+     * what a figure says, "no bound at ..." say, can be read and searched.
+     */
+    static String describe(String svg, List<Panel> panels) {
+        int open = svg.indexOf("<svg");
+        int end = open < 0 ? -1 : svg.indexOf('>', open);
+        if (end < 0) {
+            return svg;
+        }
+        StringBuilder titles = new StringBuilder();
+        for (Panel p : panels) {
+            titles.append(titles.isEmpty() ? "" : " | ").append(p.title());
+        }
+        String t = titles.toString().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        return svg.substring(0, end + 1) + "\n  <title>" + t + "</title>\n  <desc>" + t + "</desc>" + svg.substring(end + 1);
     }
 
     private static void paint(Graphics2D g, List<XYChart> charts, int cols, int pw, int ph) {

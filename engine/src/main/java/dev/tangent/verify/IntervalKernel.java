@@ -1,7 +1,9 @@
 package dev.tangent.verify;
 
 import dev.tangent.TangentException;
+import dev.tangent.kernel.Cov;
 import dev.tangent.kernel.KernelSpec;
+import dev.tangent.kernel.Layer;
 
 import java.util.Locale;
 
@@ -17,12 +19,11 @@ import java.util.Locale;
  *   arithmetic including its unsound NaN-to-zero cases at large δ; {@link NanMode#SOUND} (the default) clamps the
  *   cosine to [−1, 1], uses a bracket around the true minimiser of h and widens by a rounding margin, so the interval
  *   always contains the kernel.</li>
- *   <li>{@link #recursion}: beyond the paper, sound bounds for the ReLU NTK/NNGP of any depth, weight and bias std:
- *   interval arithmetic through the recursion of spec §3.2. Each ReLU step's new covariance
- *   E[σ(u)σ(v)] = (s + (π − θ)c)/(2π) is non-decreasing in c, q and q′ (∂/∂c = κ₀ ≥ 0,
- *   ∂/∂q = √(q′/q)·√(1 − ρ²)/(4π) ≥ 0), so its bounds are its values at the interval corners (with c clamped to
- *   ±√(q q′), which keeps it monotone); κ₀ = (π − arccos ρ)/(2π) is non-decreasing in the cosine ρ, whose interval
- *   follows from the signs of c; Θ ← κ₀Θ is an interval product with κ₀ ≥ 0.</li>
+ *   <li>{@link #recursion}: beyond the paper, sound bounds for any kernel spec whose layers have interval rules
+ *   ({@link Layer#step(Cov.Box)}): interval arithmetic through the layers. For the ReLU family each step's new
+ *   covariance E[σ(u)σ(v)] is non-decreasing in c, q and q′, so its bounds are its values at the interval corners
+ *   (with c clamped to ±√(q q′), which keeps it monotone); κ₀ is non-decreasing in the cosine, whose interval follows
+ *   from the signs of c; Θ ← κ₀Θ is an interval product (see {@code ABRelu.bounds}).</li>
  * </ul>
  */
 public final class IntervalKernel {
@@ -62,7 +63,13 @@ public final class IntervalKernel {
 
     /** Whether paper A's two-layer bound applies to {@code spec} (the depth-1 NTK without bias). */
     public static boolean isTwoLayerNtk(KernelSpec spec) {
-        return spec.kind() == KernelSpec.Kind.NTK && spec.depth() == 1 && spec.biasStd() == 0;
+        return spec.kind() == KernelSpec.Kind.NTK
+                && spec.fullyConnected().filter(f -> f.depth() == 1 && f.biasStd() == 0).isPresent();
+    }
+
+    /** σ_w⁴, the factor of the two-layer NTK with weight std σ_w over paper A's (σ_w = 1); only for two-layer specs. */
+    static double twoLayerScale(KernelSpec spec) {
+        return Math.pow(spec.fullyConnected().orElseThrow().weightStd(), 4);
     }
 
     /**
@@ -77,7 +84,7 @@ public final class IntervalKernel {
                               double[] lo, double[] hi) {
         if (isTwoLayerNtk(spec)) {
             twoLayer(mode, Math.sqrt(xx), delta, d, dot, trainNorm, n, lo, hi);
-            double w4 = Math.pow(spec.weightStd(), 4); // the two-layer NTK scales as σ_w⁴
+            double w4 = twoLayerScale(spec); // the two-layer NTK scales as σ_w⁴
             if (w4 != 1) {
                 for (int i = 0; i < n; i++) {
                     lo[i] *= w4;
@@ -159,90 +166,40 @@ public final class IntervalKernel {
     }
 
     /**
-     * Sound bounds through the ReLU recursion (spec §3.2), any depth, kind, σ_w and σ_b; see the class comment.
+     * Sound bounds through the layers' interval rules (spec §3.2 for paper A's networks), any kernel spec whose
+     * layers have them; see the class comment. The result is widened by a rounding margin relative to the kernel's
+     * scale.
      *
      * @param xx ‖x‖² of the test point
      */
     public static void recursion(KernelSpec spec, double xx, double delta, int d, double[] dot, double[] trainNorm, int n,
                                  double[] lo, double[] hi) {
-        double w2 = spec.weightStd() * spec.weightStd();
-        double b2 = spec.biasStd() * spec.biasStd();
+        double scale = spec.input().scale(d);
         double eps = Math.sqrt((double) d) * delta;
         double xn = Math.sqrt(xx);
         double nl = Math.max(xn - eps, 0);
         double nu = xn + eps;
-        boolean ntk = spec.kind() == KernelSpec.Kind.NTK;
-        int depth = spec.depth();
+        int steps = spec.activations() + 1;
+        Cov.Box b = new Cov.Box();
         for (int i = 0; i < n; i++) {
             double v = trainNorm[i];
             double p = dot[i];
-            // input layer and first Dense
-            double cl = Math.max(p - eps * v, -nu * v) / d;
-            double cu = Math.min(p + eps * v, nu * v) / d;
-            cl = w2 * cl + b2;
-            cu = w2 * cu + b2;
-            double ql = w2 * nl * nl / d + b2;
-            double qu = w2 * nu * nu / d + b2;
-            double qp = w2 * v * v / d + b2;
-            double tl = cl;
-            double tu = cu;
-            for (int l = 0; l < depth; l++) {
-                double ncl = relu(cl, ql, qp);
-                double ncu = relu(cu, qu, qp);
-                double kl = kappa(cosLower(cl, ql, qu, qp));
-                double ku = kappa(cosUpper(cu, ql, qu, qp));
-                double ntl = tl >= 0 ? kl * tl : ku * tl;
-                double ntu = tu >= 0 ? ku * tu : kl * tu;
-                ql *= 0.5;
-                qu *= 0.5;
-                qp *= 0.5;
-                cl = w2 * ncl + b2;
-                cu = w2 * ncu + b2;
-                ql = w2 * ql + b2;
-                qu = w2 * qu + b2;
-                qp = w2 * qp + b2;
-                tl = cl + w2 * ntl;
-                tu = cu + w2 * ntu;
+            b.cl = Math.max(p - eps * v, -nu * v) * scale;
+            b.cu = Math.min(p + eps * v, nu * v) * scale;
+            b.ql = nl * nl * scale;
+            b.qu = nu * nu * scale;
+            b.qpl = v * v * scale;
+            b.qpu = b.qpl;
+            b.tl = 0;
+            b.tu = 0;
+            for (Layer layer : spec.layers()) {
+                layer.step(b);
             }
-            double a = ntk ? tl : cl;
-            double b = ntk ? tu : cu;
-            double m = SLACK * (depth + 1) * (Math.sqrt(qu * qp) + Math.abs(a) + Math.abs(b));
+            double a = b.lo(spec.kind());
+            double c = b.hi(spec.kind());
+            double m = SLACK * steps * (Math.sqrt(b.qu * b.qpu) + Math.abs(a) + Math.abs(c));
             lo[i] = a - m;
-            hi[i] = b + m;
+            hi[i] = c + m;
         }
-    }
-
-    /** E[σ(u)σ(v)] for covariance c and variances q, q′, with c clamped to ±√(q q′) (monotone in all three). */
-    static double relu(double c, double q, double qp) {
-        double r = Math.sqrt(q * qp);
-        double cc = Math.max(-r, Math.min(r, c));
-        double s = Math.sqrt(Math.max(q * qp - cc * cc, 0));
-        double theta = Math.atan2(s, cc);
-        return (s + (Math.PI - theta) * cc) / (2 * Math.PI);
-    }
-
-    /** κ₀(ρ) = (π − arccos ρ)/(2π), ρ clamped to [−1, 1]. */
-    static double kappa(double rho) {
-        return (Math.PI - Math.acos(Math.max(-1, Math.min(1, rho)))) / (2 * Math.PI);
-    }
-
-    /** The smallest cosine c/√(q q′) over c ≥ cl, q ∈ [ql, qu]. */
-    static double cosLower(double cl, double ql, double qu, double qp) {
-        if (cl >= 0) {
-            double r = Math.sqrt(qu * qp);
-            return r > 0 ? cl / r : -1;
-        }
-        double r = Math.sqrt(ql * qp);
-        return r > 0 ? cl / r : -1;
-    }
-
-    /** The largest cosine c/√(q q′) over c ≤ cu, q ∈ [ql, qu]. */
-    static double cosUpper(double cu, double ql, double qu, double qp) {
-        if (cu > 0) {
-            double r = Math.sqrt(ql * qp);
-            return r > 0 ? cu / r : 1;
-        }
-        double r = Math.sqrt(qu * qp);
-        return r > 0 ? cu / r : 1;
     }
 }

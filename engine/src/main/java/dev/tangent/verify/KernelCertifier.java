@@ -1,6 +1,7 @@
 package dev.tangent.verify;
 
-import dev.tangent.compute.Backend;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.compute.Parallel;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.kernel.NtkRecursion;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * direction (K_L for s·α_i &gt; 0, K_U for s·α_i &lt; 0) from {@link IntervalKernel}. Terms with α_i = 0 are dropped at
  * construction, so a sparse SVM costs only its support vectors. The largest certified δ is found by
  * {@link BinarySearch}; test points are certified in parallel, one point per task, after their inner products with
- * the support vectors come from one GEMM per block of points.
+ * the support vectors come from the provider (the inner-product kernel of a block of points).
  */
 public final class KernelCertifier implements AutoCloseable {
     private final KernelSpec spec;
@@ -75,7 +76,7 @@ public final class KernelCertifier implements AutoCloseable {
     public double score(double[] dots, double xx) {
         double g = 0;
         boolean two = IntervalKernel.isTwoLayerNtk(spec);
-        double w4 = Math.pow(spec.weightStd(), 4);
+        double w4 = two ? IntervalKernel.twoLayerScale(spec) : 1;
         for (int i = 0; i < alpha.length; i++) {
             double k = two ? w4 * NtkRecursion.twoLayerClosedForm(dots[i], xx, sq[i], d)
                     : NtkRecursion.pair(spec, dots[i], xx, sq[i], d).of(spec.kind());
@@ -119,20 +120,19 @@ public final class KernelCertifier implements AutoCloseable {
      * @param onlyCorrect skip (status SKIPPED) points whose clean sign differs from their label
      * @param cfg         the search, or null for clean scores only (status NONE, radius NaN)
      */
-    public Point[] certify(Backend backend, int threads, Matrix x, double[] labels, boolean onlyCorrect, BinarySearch.Config cfg,
+    public Point[] certify(KernelProvider provider, int threads, Matrix x, double[] labels, boolean onlyCorrect, BinarySearch.Config cfg,
                            Progress progress) {
         int m = x.rows();
         int n = alpha.length;
         Point[] out = new Point[m];
         int block = Math.max(1, Math.min(m, (int) Math.min(2048, (128L << 20) / (8L * Math.max(1, n)))));
         AtomicInteger done = new AtomicInteger();
-        try (Matrix xb = Matrix.allocate(block, d, DType.F64); Matrix p = Matrix.allocate(block, Math.max(n, 1), DType.F64)) {
+        try (Matrix xb = Matrix.allocate(block, d, DType.F64)) {
             for (int r0 = 0; r0 < m; r0 += block) {
                 int rows = Math.min(block, m - r0);
                 x.rows(r0, rows).copyInto(xb.rows(0, rows));
-                if (n > 0) {
-                    backend.gemm(false, true, 1.0, xb.rows(0, rows), sv, 0.0, p.rows(0, rows));
-                }
+                KernelMatrix p = n > 0 ? provider.gram(KernelSpec.innerProduct(), xb.rows(0, rows), sv, DType.F64,
+                        KernelProvider.Progress.NONE) : null;
                 int base = r0;
                 AtomicInteger next = new AtomicInteger();
                 Runnable worker = () -> {
@@ -154,7 +154,13 @@ public final class KernelCertifier implements AutoCloseable {
                         }
                     }
                 };
-                Parallel.run(threads, "tangent-certify", worker);
+                try {
+                    Parallel.run(threads, "tangent-certify", worker);
+                } finally {
+                    if (p != null) {
+                        p.close();
+                    }
+                }
             }
         }
         return out;

@@ -103,12 +103,13 @@ class SymmetricEigenTest {
                     // Relative to the spectrum's scale: eigenvalues are only defined to ε‖A‖ (the PSD zeros).
                     assertEquals(w[k], e.values()[k], 1e-10 * scale, kind + n + " eigenvalue " + k);
                 }
+                // backward stable (Householder + QL): ‖A − VΛVᵀ‖ ≤ p(n)·u·‖A‖, p(n) a modest multiple of n (1e-12 = 4500 u)
                 assertReconstructs(a, e, n, 1e-12 * scale * n);
             }
         }
     }
 
-    /** A 784 × 784 covariance (the FMNIST DCT model's order) in a few seconds, through the {@link Matrix} entry point. */
+    /** A 784 × 784 symmetric matrix (the FMNIST DCT model's order), through the {@link Matrix} entry point. */
     @Test
     void order784FromMatrix() {
         int n = 784;
@@ -121,17 +122,15 @@ class SymmetricEigenTest {
                     a.set(j, i, v);
                 }
             }
-            long t0 = System.nanoTime();
             SymmetricEigen.Decomposition e = SymmetricEigen.decompose(a);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(seconds < 30, "784 x 784 took " + seconds + " s");
             double[] flat = new double[n * n];
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     flat[i * n + j] = a.get(i, j);
                 }
             }
-            assertReconstructs(flat, e, n, 1e-10 * n);
+            double scale = Math.max(Math.abs(e.values()[0]), Math.abs(e.values()[n - 1]));
+            assertReconstructs(flat, e, n, 1e-12 * scale * n);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.tangent.data;
 
-import dev.tangent.SharedData;
+import dev.tangent.RepositoryData;
 import dev.tangent.TangentException;
 import dev.tangent.memory.DType;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DatasetSelectionTest {
     private static String mnistTest() {
-        return "mnist:" + SharedData.mnistDir() + ":test";
+        return RepositoryData.mnistTestSpec();
     }
 
     @Test
@@ -64,7 +64,7 @@ class DatasetSelectionTest {
 
     @Test
     void fashionMnistTrainShapeAndBalance() {
-        SharedData.fashionMnistDir();
+        RepositoryData.fashionMnistDir();
         try (Dataset ds = DataSource.parse("fashion-mnist:train", "--train").load(DType.F32, Selection.ALL, null, "--train")) {
             assertEquals(60000, ds.size());
             assertEquals(784, ds.dim());

@@ -1,9 +1,12 @@
 package dev.tangent.experiment;
 
+import dev.tangent.compute.Providers;
+
 import dev.tangent.TangentException;
 import dev.tangent.TestData;
-import dev.tangent.compute.Backends;
 import dev.tangent.data.DataSource;
+import dev.tangent.data.Input;
+import dev.tangent.io.RunDirectory;
 import dev.tangent.data.Normalization;
 import dev.tangent.data.Selection;
 import dev.tangent.io.Npy;
@@ -31,9 +34,15 @@ class EquivalenceResumeTest {
     private EquivalenceWorkflow.Request request(Path out, boolean resume, long stopAfter) {
         DataSource tr = DataSource.parse(dir.resolve("xtr.npy").toString(), dir.resolve("ytr.npy"), "--train");
         DataSource te = DataSource.parse(dir.resolve("xte.npy").toString(), dir.resolve("yte.npy"), "--test");
-        return new EquivalenceWorkflow.Request(tr, te, Selection.ALL, Normalization.NONE, 1, List.of(50, 120), new Loss.Hinge(), 0.001,
-                0.5, 16, 4, 6, NetworkTrainer.Regularizer.REFERENCE, SubgradientSolver.Decay.BATCH, DType.F64, new int[] {0, 3},
-                new int[] {1, 2}, Backends.select("auto", 1).backend(), 1, out, null, 1, resume, stopAfter);
+        return new EquivalenceWorkflow.Request(new Input(tr, Selection.ALL, "--train"), new Input(te, Selection.ALL, "--test"),
+                Normalization.NONE, new EquivalenceWorkflow.Network(1, List.of(50, 120), DType.F64, NetworkTrainer.Regularizer.REFERENCE),
+                new EquivalenceWorkflow.Objective(new Loss.Hinge(), 0.001), new Schedule(0.5, 16, 4, 6, true, SubgradientSolver.Decay.BATCH),
+                new EquivalenceWorkflow.Tracking(new int[] {0, 3}, new int[] {1, 2}), new EquivalenceWorkflow.Checkpoints(1, stopAfter),
+                new Output(out, resume ? RunDirectory.Mode.RESUME : RunDirectory.Mode.NEW));
+    }
+
+    private static Context context() {
+        return Context.of(Providers.auto(1));
     }
 
     @Test
@@ -53,14 +62,14 @@ class EquivalenceResumeTest {
         Npy.writeVector(dir.resolve("ytr.npy"), ytr);
         Npy.writeVector(dir.resolve("yte.npy"), yte);
         Path full = dir.resolve("full");
-        EquivalenceWorkflow.run(request(full, false, -1));
+        EquivalenceWorkflow.run(request(full, false, -1), context());
         Path cut = dir.resolve("cut");
         // 4 epochs of 4 steps per width: stop in the middle of the second width (step 16 + 6 = 22), after its first checkpoint
-        TangentException stop = assertThrows(TangentException.class, () -> EquivalenceWorkflow.run(request(cut, false, 22)));
+        TangentException stop = assertThrows(TangentException.class, () -> EquivalenceWorkflow.run(request(cut, false, 22), context()));
         assertEquals(130, stop.exitCode());
         assertTrue(Files.exists(cut.resolve("checkpoint_w50/state.json")), "finished width kept");
         assertTrue(Files.readString(cut.resolve("checkpoint_w120/state.json")).contains("\"step\": 4"), "epoch-1 checkpoint of the second width");
-        EquivalenceWorkflow.run(request(cut, true, -1));
+        EquivalenceWorkflow.run(request(cut, true, -1), context());
         for (String name : new String[] {"nn_50_train_tracked", "nn_120_train_tracked", "nn_120_test_tracked", "nn_120_train_loss",
                 "nn_120_test_accuracy", "km_train_tracked"}) {
             try (Matrix a = Npy.readMatrix(full.resolve(name + ".npy"), DType.F64, "");

@@ -59,6 +59,13 @@ enum Targets {
         }
     }
 
+    /** An invariant of a successful read; unlike {@code assert} it holds whether or not the JVM runs with -ea. */
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException(what);
+        }
+    }
+
     private static void write(Path file, byte[] data) {
         try {
             Files.write(file, data);
@@ -81,20 +88,33 @@ enum Targets {
         write(file, in);
         DType t = in.length % 2 == 0 ? DType.F64 : DType.F32;
         try (Matrix m = Npy.readMatrix(file, t, "")) {
-            assert m.rows() >= 0;
+            // every value comes from the file (at least one byte each): nothing sized from the header's claim alone
+            check((long) m.rows() * m.cols() <= in.length, "npy: " + m.rows() + " x " + m.cols() + " values from " + in.length + " bytes");
         }
     }
 
     private static void idxImages(Path file, byte[] data) {
         write(file, data);
-        try (Matrix m = Idx.readImages(file, DType.F32, data.length % 3 == 0 ? 2 : -1)) {
-            assert m.rows() >= 0;
+        int limit = data.length % 3 == 0 ? 2 : -1;
+        try (Matrix m = Idx.readImages(file, DType.F32, limit)) {
+            check(limit < 0 || m.rows() <= limit, "idx images: " + m.rows() + " rows, limit " + limit);
+            for (int i = 0; i < m.rows(); i++) {
+                for (int j = 0; j < m.cols(); j++) {
+                    double v = m.get(i, j);
+                    check(v >= 0 && v <= 255 && v == Math.rint(v), "idx images: pixel " + v + " is no unsigned byte");
+                }
+            }
         }
     }
 
     private static void idxLabels(Path file, byte[] data) {
         write(file, data);
-        Idx.readLabels(file, data.length % 3 == 0 ? 2 : -1);
+        int limit = data.length % 3 == 0 ? 2 : -1;
+        int[] labels = Idx.readLabels(file, limit);
+        check(limit < 0 || labels.length <= limit, "idx labels: " + labels.length + " labels, limit " + limit);
+        for (int v : labels) {
+            check(v >= 0 && v <= 255, "idx labels: label " + v + " is no unsigned byte");
+        }
     }
 
     private static void libsvm(Path file, byte[] in) {
@@ -106,7 +126,8 @@ enum Targets {
         DType t = (flags & 1) == 0 ? DType.F64 : DType.F32;
         int dims = (flags & 2) == 0 ? -1 : flags >> 2;
         try (LabeledMatrix m = Libsvm.read(file, t, dims, "--fuzz")) {
-            assert m.x().rows() == m.y().length;
+            check(m.x().rows() == m.y().length, "libsvm: " + m.x().rows() + " rows, " + m.y().length + " labels");
+            check(dims < 0 || m.x().cols() == dims, "libsvm: " + m.x().cols() + " columns, forced " + dims);
         }
     }
 
@@ -129,7 +150,7 @@ enum Targets {
             default -> o;
         };
         try (LabeledMatrix m = Csv.read(file, (flags & 0x80) == 0 ? DType.F64 : DType.F32, o, "")) {
-            assert m.y() == null || m.x().rows() == m.y().length;
+            check(m.y() == null || m.x().rows() == m.y().length, "csv: rows and labels differ");
         }
     }
 }

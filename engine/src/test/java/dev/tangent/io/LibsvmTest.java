@@ -281,7 +281,7 @@ class LibsvmTest {
      */
     @Test
     void precomputedKernelAgreesWithScikitLearn() throws Exception {
-        Path mnist = dev.tangent.SharedData.mnistDir();
+        Path mnist = dev.tangent.RepositoryData.mnistDir();
         int[] all = Idx.readLabels(mnist.resolve("t10k-labels-idx1-ubyte.gz"), -1);
         int nTrain = 300;
         int nTest = 500;

@@ -17,7 +17,7 @@ class NtkRecursionGoldenTest {
 
     private static NtkRecursion.Value golden(int depth, double biasStd) {
         double[][] p = TestData.goldenPair();
-        return NtkRecursion.pair(new KernelSpec(KernelSpec.Kind.NTK, depth, 1.0, biasStd), p[0], p[1]);
+        return NtkRecursion.pair(KernelSpec.fc(KernelSpec.Kind.NTK, depth, 1.0, biasStd), p[0], p[1]);
     }
 
     @Test

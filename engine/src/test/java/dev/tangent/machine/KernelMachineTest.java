@@ -1,10 +1,10 @@
 package dev.tangent.machine;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.TangentException;
 import dev.tangent.TestData;
 import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
-import dev.tangent.kernel.GramBuilder;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.kernel.NtkRecursion;
 import dev.tangent.memory.DType;
@@ -36,7 +36,7 @@ class KernelMachineTest {
             alpha[i] = Math.sin(i + 1) / 3;
             y[i] = i % 2 == 0 ? 1 : -1;
         }
-        return new KernelMachine("svm-sgd", new KernelSpec(KernelSpec.Kind.NTK, 2, 1.0, 0.1), "hinge", 0.001, Double.NaN, 0.25,
+        return new KernelMachine("svm-sgd", KernelSpec.fc(KernelSpec.Kind.NTK, 2, 1.0, 0.1), "hinge", 0.001, Double.NaN, 0.25,
                 alpha, x, y, Map.of("seed", 6));
     }
 
@@ -61,7 +61,7 @@ class KernelMachineTest {
     void scoresAreTheKernelExpansion() {
         try (Matrix x = TestData.uniform(23, 5, DType.F64, 2); Matrix t = TestData.uniform(11, 5, DType.F64, 3)) {
             KernelMachine km = machine(x);
-            double[] g = km.scores(BACKEND, 2, t);
+            double[] g = km.scores(Providers.cpu(BACKEND, 2), t);
             for (int i = 0; i < 11; i++) {
                 double ref = 0.25;
                 for (int j = 0; j < 23; j++) {

@@ -1,5 +1,6 @@
 package dev.tangent.machine;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.TangentException;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -16,34 +17,34 @@ class SmoSolverInputTest {
 
     @Test
     void labelsMustBePlusOrMinusOne() {
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(K2, new double[] {1, 0}, 1, 1e-3, true, 0)));
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(K2, new double[] {1, 2}, 1, 1e-3, true, 0)));
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(K2, new double[] {1, Double.NaN}, 1, 1e-3, true, 0)));
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(K2, new double[] {1, 1}, 1, 1e-3, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(Providers.kernel(K2), new double[] {1, 0}, 1, 1e-3, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(Providers.kernel(K2), new double[] {1, 2}, 1, 1e-3, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(Providers.kernel(K2), new double[] {1, Double.NaN}, 1, 1e-3, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(Providers.kernel(K2), new double[] {1, 1}, 1, 1e-3, true, 0)));
     }
 
     @Test
     void cMustBePositive() {
         for (double c : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
-            assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(K2, new double[] {1, -1}, c, 1e-3, true, 0)));
-            assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svr(K2, new double[] {1, -1}, c, 0.1, 1e-3, true, 0)));
+            assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(Providers.kernel(K2), new double[] {1, -1}, c, 1e-3, true, 0)));
+            assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svr(Providers.kernel(K2), new double[] {1, -1}, c, 0.1, 1e-3, true, 0)));
         }
     }
 
     @Test
     void sizesMustMatch() {
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(K2, new double[] {1, -1, 1}, 1, 1e-3, true, 0)));
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svr(K2, new double[] {1}, 1, 0.1, 1e-3, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(Providers.kernel(K2), new double[] {1, -1, 1}, 1, 1e-3, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svr(Providers.kernel(K2), new double[] {1}, 1, 0.1, 1e-3, true, 0)));
         try (Matrix rect = Matrix.allocate(2, 3, DType.F64)) {
-            assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(rect, new double[] {1, -1}, 1, 1e-3, true, 0)));
+            assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(Providers.kernel(rect), new double[] {1, -1}, 1, 1e-3, true, 0)));
         }
     }
 
     @Test
     void tolerancesMustBePositive() {
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(K2, new double[] {1, -1}, 1, 0, true, 0)));
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svr(K2, new double[] {1, -1}, 1, -0.1, 1e-3, true, 0)));
-        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svr(K2, new double[] {1, Double.NaN}, 1, 0.1, 1e-3, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svc(Providers.kernel(K2), new double[] {1, -1}, 1, 0, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svr(Providers.kernel(K2), new double[] {1, -1}, 1, -0.1, 1e-3, true, 0)));
+        assertOneLine(assertThrows(TangentException.class, () -> SmoSolver.svr(Providers.kernel(K2), new double[] {1, Double.NaN}, 1, 0.1, 1e-3, true, 0)));
     }
 
     /**
@@ -52,13 +53,13 @@ class SmoSolverInputTest {
      */
     @Test
     void twoOrthogonalPointsByHand() {
-        SmoSolver.Result r = SmoSolver.svc(K2, new double[] {1, -1}, 10, 1e-9, true, 0);
+        SmoSolver.Result r = SmoSolver.svc(Providers.kernel(K2), new double[] {1, -1}, 10, 1e-9, true, 0);
         assertEquals(1, r.alpha()[0], 1e-12);
         assertEquals(-1, r.alpha()[1], 1e-12);
         assertEquals(0, r.b(), 1e-12);
         assertEquals(-1, r.dualObjective(), 1e-12);
         assertEquals(2, r.supportVectors());
-        SmoSolver.Result bounded = SmoSolver.svc(K2, new double[] {1, -1}, 0.5, 1e-9, true, 0);
+        SmoSolver.Result bounded = SmoSolver.svc(Providers.kernel(K2), new double[] {1, -1}, 0.5, 1e-9, true, 0);
         assertEquals(0.5, bounded.alpha()[0], 0);
         assertEquals(-0.75, bounded.dualObjective(), 1e-12);
     }
@@ -69,7 +70,7 @@ class SmoSolverInputTest {
      */
     @Test
     void svrOnTwoOrthogonalPointsByHand() {
-        SmoSolver.Result r = SmoSolver.svr(K2, new double[] {2, -2}, 10, 0.5, 1e-9, true, 0);
+        SmoSolver.Result r = SmoSolver.svr(Providers.kernel(K2), new double[] {2, -2}, 10, 0.5, 1e-9, true, 0);
         assertEquals(1.5, r.alpha()[0], 1e-9);
         assertEquals(-1.5, r.alpha()[1], 1e-9);
         assertEquals(0, r.b(), 1e-9);
@@ -80,7 +81,7 @@ class SmoSolverInputTest {
     void iterationCapIsReported() {
         assertEquals(10_000_000L, SmoSolver.libsvmMaxIterations(1000));
         assertEquals(100_000_000L, SmoSolver.libsvmMaxIterations(1_000_000));
-        SmoSolver.Result r = SmoSolver.svc(K2, new double[] {1, -1}, 10, 1e-9, true, 1);
+        SmoSolver.Result r = SmoSolver.svc(Providers.kernel(K2), new double[] {1, -1}, 10, 1e-9, true, 1);
         assertFalse(r.converged());
         assertEquals(1, r.iterations());
     }

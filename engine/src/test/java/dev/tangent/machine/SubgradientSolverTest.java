@@ -1,9 +1,11 @@
 package dev.tangent.machine;
 
+import dev.tangent.compute.Providers;
+import dev.tangent.compute.KernelProvider;
 import dev.tangent.MnistSplits;
 import dev.tangent.compute.Backend;
 import dev.tangent.compute.Backends;
-import dev.tangent.kernel.GramBuilder;
+import dev.tangent.data.ReferencePython;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.Matrix;
 import org.junit.jupiter.api.Test;
@@ -52,7 +54,7 @@ class SubgradientSolverTest {
     @Test
     void naturalOrderReproducesStraightforwardUpdate() {
         try (MnistSplits.Split tr = MnistSplits.zeroOne(0, 150);
-             Matrix k = new GramBuilder(BACKEND, 2).build(KernelSpec.ntk(1), tr.x())) {
+             Matrix k = Providers.gram(Providers.cpu(BACKEND, 2), KernelSpec.ntk(1), tr.x())) {
             int n = k.rows();
             double[][] kk = new double[n][];
             for (int i = 0; i < n; i++) {
@@ -63,7 +65,7 @@ class SubgradientSolverTest {
                 for (boolean all : new boolean[] {false, true}) {
                     double lr = loss instanceof Loss.Squared || loss instanceof Loss.SquaredHinge ? 0.05 : 0.5;
                     double[] ref = reference(kk, tr.y(), loss, 0.01, lr, 16, 20, all);
-                    SubgradientSolver.Result r = SubgradientSolver.train(BACKEND, k, tr.y(), null, null, null, null,
+                    SubgradientSolver.Result r = SubgradientSolver.train(Providers.kernel(k), tr.y(), null, null, null, null,
                             new SubgradientSolver.Config(loss, 0.01, lr, 16, 20, 1, false,
                                     all ? SubgradientSolver.Decay.ALL : SubgradientSolver.Decay.BATCH, 5), null);
                     double scale = 0;
@@ -82,9 +84,9 @@ class SubgradientSolverTest {
     void paperDefaultsReachPaperAccuracyOnMnistZeroOne() {
         // paper A's svm_sgd.yaml: lambda 0.001, lr 1, batch 64, 300 epochs, hinge, depth 1 (two-layer NTK)
         try (MnistSplits.Split tr = MnistSplits.zeroOne(0, -1); MnistSplits.Split te = MnistSplits.zeroOne(1, -1)) {
-            GramBuilder gb = new GramBuilder(BACKEND, 2);
-            try (Matrix k = gb.build(KernelSpec.ntk(1), tr.x()); Matrix kt = gb.build(KernelSpec.ntk(1), te.x(), tr.x())) {
-                SubgradientSolver.Result r = SubgradientSolver.train(BACKEND, k, tr.y(), kt, te.y(), new int[] {0, 1}, new int[] {0},
+            KernelProvider gb = Providers.cpu(BACKEND, 2);
+            try (Matrix k = Providers.gram(gb, KernelSpec.ntk(1), tr.x()); Matrix kt = Providers.gram(gb, KernelSpec.ntk(1), te.x(), tr.x())) {
+                SubgradientSolver.Result r = SubgradientSolver.train(Providers.kernel(k), tr.y(), Providers.kernel(kt), te.y(), new int[] {0, 1}, new int[] {0},
                         new SubgradientSolver.Config(new Loss.Hinge(), 0.001, 1, 64, 300, 6, true, SubgradientSolver.Decay.BATCH, 300), null);
                 double[] acc = r.trace().testAccuracy();
                 assertEquals(0.0, r.trace().trainAccuracy()[0], "g = 0 at step 1 counts as wrong (reference rounding)");
@@ -98,12 +100,23 @@ class SubgradientSolverTest {
     }
 
     @Test
-    void logSpacedStepsFollowTheReferenceSchedule() {
-        // round(logspace(0, log10(59400), 300)) has 241 unique values in numpy, starting 1, 1, 1, 1, 1, 1, 1, 2, ...
-        int[] s = SubgradientSolver.logSpacedSteps(59400, 300);
-        assertEquals(1, s[0]);
-        assertEquals(59400, s[s.length - 1]);
-        assertArrayEquals(new int[] {1, 2, 3, 4, 5}, java.util.Arrays.copyOf(s, 5));
+    void logSpacedStepsFollowTheReferenceSchedule() throws Exception {
+        // spec §4.4: the unique values of round(logspace(0, log10(total), count)), as numpy computes them. Paper A's
+        // schedule (59,400 steps, 300 evaluations) has 236 of them (numpy 1.24; the first 12 of the 300 round to 1)
+        // (count 1 is left out: numpy's logspace then gives its start, 1, while the solver evaluates the last step)
+        long[][] cases = {{59_400, 300}, {40, 4}, {59_415, 3_495}, {2, 2}, {170, 17}, {1_000_000, 1_000}};
+        StringBuilder py = new StringBuilder("import numpy as np\n");
+        for (long[] c : cases) {
+            py.append("print(' '.join(str(v) for v in np.unique(np.round(np.logspace(0, np.log10(")
+                    .append(c[0]).append("), ").append(c[1]).append(")).astype(int))))\n");
+        }
+        String[] lines = ReferencePython.run(py.toString()).split("\n");
+        for (int i = 0; i < cases.length; i++) {
+            int[] expected = java.util.Arrays.stream(lines[i].trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+            assertArrayEquals(expected, SubgradientSolver.logSpacedSteps(cases[i][0], (int) cases[i][1]),
+                    "steps " + cases[i][0] + ", evaluations " + cases[i][1]);
+        }
+        assertEquals(236, SubgradientSolver.logSpacedSteps(59_400, 300).length, "paper A's 236 evaluation steps");
     }
 
     @Test

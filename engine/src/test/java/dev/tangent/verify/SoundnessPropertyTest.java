@@ -1,5 +1,6 @@
 package dev.tangent.verify;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.compute.JavaBackend;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.kernel.NtkRecursion;
@@ -44,8 +45,8 @@ class SoundnessPropertyTest {
     @ValueSource(ints = {1, 2, 3})
     void kernelIntervalsContainTheKernelOfEveryPointOfTheBall(int depth) {
         SplittableRandom r = new SplittableRandom(100 + depth);
-        KernelSpec[] specs = {KernelSpec.ntk(depth), KernelSpec.nngp(depth), new KernelSpec(KernelSpec.Kind.NTK, depth, 1.3, 0.5),
-                new KernelSpec(KernelSpec.Kind.NTK, depth, 0.7, 0)};
+        KernelSpec[] specs = {KernelSpec.ntk(depth), KernelSpec.nngp(depth), KernelSpec.fc(KernelSpec.Kind.NTK, depth, 1.3, 0.5),
+                KernelSpec.fc(KernelSpec.Kind.NTK, depth, 0.7, 0)};
         int checked = 0;
         for (int trial = 0; trial < 6; trial++) {
             int d = trial % 3 == 0 ? 784 : 3 + r.nextInt(20);
@@ -165,7 +166,7 @@ class SoundnessPropertyTest {
                 double delta = Math.pow(10, r.nextDouble(-3, 0));
                 double[] lo = new double[1];
                 double[] hi = new double[1];
-                try (Matrix xm = row(x); Matrix z = ibp.firstLayer(be, xm)) {
+                try (Matrix xm = row(x); Ibp.Centres z = ibp.firstLayer(be, xm)) {
                     ibp.bounds(be, z, new double[] {delta}, lo, hi);
                 }
                 int batch = SAMPLES / 10;
@@ -199,7 +200,7 @@ class SoundnessPropertyTest {
         SplittableRandom r = new SplittableRandom(3);
         for (int depth = 0; depth <= 3; depth++) {
             for (KernelSpec spec : new KernelSpec[] {KernelSpec.ntk(depth), KernelSpec.nngp(depth),
-                    new KernelSpec(KernelSpec.Kind.NTK, depth, 0.8, 0.3)}) {
+                    KernelSpec.fc(KernelSpec.Kind.NTK, depth, 0.8, 0.3)}) {
                 for (int t = 0; t < 20; t++) {
                     double xx = r.nextDouble(0.5, 3);
                     double yy = r.nextDouble(0.5, 3);
@@ -243,7 +244,7 @@ class SoundnessPropertyTest {
                 KernelSpec spec = KernelSpec.ntk(depth);
                 try (KernelCertifier kc = new KernelCertifier(spec, IntervalKernel.NanMode.SOUND, alpha, xt, 0);
                      Pgd.KernelModel km = new Pgd.KernelModel(spec, be, xt, alpha, 0)) {
-                    KernelCertifier.Point[] pts = kc.certify(be, 1, test, null, false,
+                    KernelCertifier.Point[] pts = kc.certify(Providers.cpu(be, 1), 1, test, null, false,
                             new BinarySearch.Config(0.05, 0, 0.3, 1000, 1e-4, 1e-9), null);
                     for (int i = 0; i < 25; i++) {
                         double[] x = new double[d];

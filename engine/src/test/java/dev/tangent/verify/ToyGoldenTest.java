@@ -1,5 +1,6 @@
 package dev.tangent.verify;
 
+import dev.tangent.compute.Providers;
 import dev.tangent.compute.JavaBackend;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.network.FullyConnected;
@@ -55,7 +56,7 @@ class ToyGoldenTest {
         int[] iterations = {10, 9, 10};
         try (Matrix xt = matrix(trainRows()); Matrix test = matrix(testPoints());
              KernelCertifier kc = new KernelCertifier(KernelSpec.ntk(1), IntervalKernel.NanMode.REFERENCE, ALPHA, xt, 0)) {
-            KernelCertifier.Point[] pts = kc.certify(new JavaBackend(1), 1, test, null, false,
+            KernelCertifier.Point[] pts = kc.certify(Providers.java(1), 1, test, null, false,
                     new BinarySearch.Config(0.05, 0, 0.3, 1000, 1e-3, 0), null);
             for (int k = 0; k < 3; k++) {
                 assertEquals(g0[k], pts[k].score(), 1e-12 * g0[k], "g0 of point " + k);
@@ -83,7 +84,7 @@ class ToyGoldenTest {
             assertEquals(-1.197916666667e-01, net.forward(be, x)[0], 1e-12);
             double[] lo = new double[1];
             double[] hi = new double[1];
-            try (Ibp ibp = new Ibp(net); Matrix z = ibp.firstLayer(be, x)) {
+            try (Ibp ibp = new Ibp(net); Ibp.Centres z = ibp.firstLayer(be, x)) {
                 ibp.bounds(be, z, new double[] {0.01}, lo, hi);
             }
             assertEquals(-1.466666666667e-01, lo[0], 1e-12);

@@ -53,7 +53,7 @@ public final class SpikedCovariates {
     /** κ = linspace(0, 1, 10, endpoint=False)[kappaIndex] = kappaIndex·0.1. */
     public static double kappa(int kappaIndex) {
         if (kappaIndex < 0 || kappaIndex >= KAPPA_LEVELS) {
-            throw new TangentException("--kappa-index " + kappaIndex + ": expected 0.." + (KAPPA_LEVELS - 1));
+            throw new TangentException("--noise-index " + kappaIndex + ": the spiked-covariates data have levels 0.." + (KAPPA_LEVELS - 1) + " (kappa = index/10)");
         }
         return kappaIndex * (1.0 / KAPPA_LEVELS);
     }

@@ -1,6 +1,6 @@
 package dev.tangent.data.transform;
 
-import dev.tangent.SharedData;
+import dev.tangent.RepositoryData;
 import dev.tangent.TangentException;
 import dev.tangent.TestData;
 import dev.tangent.compute.Backend;
@@ -92,11 +92,11 @@ class FrequencyNoiseTest {
             """;
 
     private static Path train() {
-        return SharedData.fashionMnistDir().resolve("train-images-idx3-ubyte.gz");
+        return RepositoryData.fashionMnistDir().resolve("train-images-idx3-ubyte.gz");
     }
 
     private static Path test() {
-        return SharedData.fashionMnistDir().resolve("t10k-images-idx3-ubyte.gz");
+        return RepositoryData.fashionMnistDir().resolve("t10k-images-idx3-ubyte.gz");
     }
 
     @Test

@@ -1,0 +1,184 @@
+package dev.tangent.cli;
+
+import dev.tangent.io.Npy;
+import dev.tangent.io.RunDirectory;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Issue 12, acceptance 2: the packaged jar, run as a child process, is sent SIGINT two seconds into a gram, a train and
+ * an equivalence run. Each exits with 130, says on stderr what it discarded (and kept), leaves no temp file, lock or
+ * half-written output behind, and a rerun succeeds (equivalence with --resume, from the checkpoints it kept). The
+ * runs are sized to take several times longer than the wait (single-threaded, Java backend).
+ */
+class InterruptIT {
+    @TempDir
+    Path dir;
+
+    /** Set by the pom's jar-tests execution (integration-test phase, after package); absent in the unit-test phase. */
+    private static final String JAR_PROPERTY = System.getProperty("tangent.jar");
+
+    @BeforeEach
+    void needsTheJar() {
+        assumeTrue(JAR_PROPERTY != null, "runs in mvn verify's integration-test phase, on the packaged jar");
+    }
+
+    private Process start(String name, String... args) throws IOException {
+        Path jar = Path.of(JAR_PROPERTY).toAbsolutePath();
+        assertTrue(Files.isRegularFile(jar), "the packaged jar " + jar + " (mvn package) is needed");
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(dir.resolve(name + ".out").toFile())
+                .redirectError(dir.resolve(name + ".err").toFile()).start();
+    }
+
+    /** Waits (60 s at most) until some path under the directory matches, then two seconds more, and sends SIGINT. */
+    private void interruptOnce(Process p, Predicate<Path> started) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!any(started)) {
+            if (!p.isAlive()) {
+                fail("the run ended before it started writing: " + Files.readString(dir.resolve("run.err")));
+            }
+            if (System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                fail("the run did not start writing within 60 s");
+            }
+            Thread.sleep(50);
+        }
+        Thread.sleep(2000);
+        assertTrue(p.isAlive(), "the run must still be working after 2 s (it is sized for several times that)");
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run must stop after SIGINT");
+        assertEquals(130, p.exitValue(), "128 + SIGINT");
+    }
+
+    private boolean any(Predicate<Path> match) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.anyMatch(match);
+        }
+    }
+
+    private void assertNoTempFilesOrLocks() throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<Path> left = s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".part") || n.equals(RunDirectory.LOCK) || n.contains(".tmp-");
+            }).toList();
+            assertEquals(List.of(), left, "temp files or locks left behind");
+        }
+    }
+
+    private String stderr(String name) throws IOException {
+        return Files.readString(dir.resolve(name + ".err"), StandardCharsets.UTF_8);
+    }
+
+    private Path npy(String name, int n, int d, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        try (Matrix m = Matrix.allocate(n, d, DType.F64)) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) {
+                    m.set(i, j, r.nextGaussian());
+                }
+            }
+            Path p = dir.resolve(name);
+            Npy.write(p, m);
+            return p;
+        }
+    }
+
+    private Path signs(String name, Path x) {
+        try (Matrix m = Npy.readMatrix(x, DType.F64, "")) {
+            double[] y = new double[m.rows()];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = m.get(i, 0) > 0 ? 1 : -1;
+            }
+            Path p = dir.resolve(name);
+            Npy.writeVector(p, y);
+            return p;
+        }
+    }
+
+    private int rerun(String name, String... args) throws Exception {
+        Process p = start(name, args);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+        return p.exitValue();
+    }
+
+    @Test
+    void interruptedGramDiscardsItsTempFileAndSaysSo() throws Exception {
+        Path x = npy("g.npy", 12000, 100, 1);
+        String[] args = {"gram", "--x", x.toString(), "--depth", "4", "--bias-std", "0.1", "--backend", "java", "--threads", "1", "--out",
+                "K.npy"};
+        Process p = start("run", args);
+        interruptOnce(p, f -> f.getFileName().toString().matches("\\.K\\.npy\\.tangent-\\d+-\\d+\\.part"));
+        String err = stderr("run");
+        assertTrue(err.matches("(?s).*tangent gram: interrupted after [0-9.]+ s.*; discarded the temp file .*\\.K\\.npy\\.tangent-\\d+-\\d+"
+                + "\\.part \\([0-9.]+ (B|KiB|MiB|GiB)\\).*"), err);
+        assertFalse(Files.exists(dir.resolve("K.npy")));
+        assertNoTempFilesOrLocks();
+        assertEquals(0, rerun("rerun", args), stderr("rerun"));
+        assertEquals("(12000, 12000)", Npy.readHeader(dir.resolve("K.npy")).shapeString());
+    }
+
+    @Test
+    void interruptedTrainRemovesItsOutputDirectoryAndSaysSo() throws Exception {
+        Path x = npy("x.npy", 2000, 20, 2);
+        Path y = signs("y.npy", x);
+        Process p = start("run", "train", "--method", "svm-sgd", "--train", x.toString(), "--train-labels", y.toString(), "--depth", "1",
+                "--epochs", "2000", "--threads", "1", "--out", "m");
+        interruptOnce(p, f -> f.endsWith(Path.of("m", RunDirectory.LOCK)));
+        String err = stderr("run");
+        assertTrue(err.contains("tangent train: interrupted after "), err);
+        assertTrue(err.contains("; no output had been written"), err);
+        assertFalse(Files.exists(dir.resolve("m")), "the output directory the run created is gone");
+        assertNoTempFilesOrLocks();
+        assertEquals(0, rerun("rerun", "train", "--method", "svm-sgd", "--train", x.toString(), "--train-labels", y.toString(),
+                "--depth", "1", "--epochs", "5", "--threads", "1", "--out", "m"), stderr("rerun"));
+        assertTrue(Files.exists(dir.resolve("m/model.json")));
+    }
+
+    @Test
+    void interruptedEquivalenceKeepsItsCheckpointsAndResumes() throws Exception {
+        Path x = npy("x.npy", 400, 200, 3);
+        Path y = signs("y.npy", x);
+        String[] args = {"equivalence", "--train", x.toString(), "--train-labels", y.toString(), "--test", x.toString(), "--test-labels",
+                y.toString(), "--widths", "20000", "--batch", "8", "--epochs", "10", "--threads", "1", "--out", "eq"};
+        Process p = start("run", args);
+        interruptOnce(p, f -> f.endsWith(Path.of("eq", "checkpoint_w20000", "state.json")));
+        String err = stderr("run");
+        assertTrue(err.matches("(?s).*tangent equivalence: interrupted after [0-9.]+ s \\(network width 20000 \\d+/500 steps\\); "
+                + "removed the \\d+ files it had written to .*eq \\([0-9.]+ [KMG]?i?B\\); kept 1 checkpoint in .*eq "
+                + "\\(the same command with --resume continues\\).*"), err);
+        assertTrue(Files.exists(dir.resolve("eq/checkpoint_w20000/state.json")));
+        assertFalse(Files.exists(dir.resolve("eq/run.json")) || Files.exists(dir.resolve("eq/km")), "no half-written results");
+        assertTrue(Files.readString(dir.resolve("eq").resolve(RunDirectory.MANIFEST)).contains("status interrupted"));
+        assertNoTempFilesOrLocks();
+        List<String> resume = new ArrayList<>(List.of(args));
+        resume.add("--resume");
+        assertEquals(0, rerun("rerun", resume.toArray(String[]::new)), stderr("rerun"));
+        assertTrue(Files.readString(dir.resolve("eq/run.json")).contains("\"resumed\": true"));
+        assertNoTempFilesOrLocks();
+    }
+}

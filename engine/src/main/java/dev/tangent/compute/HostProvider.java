@@ -1,0 +1,119 @@
+package dev.tangent.compute;
+
+import dev.tangent.TangentException;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+
+
+/**
+ * What the two host providers share: Grams in host memory or a mapped {@code .npy} through {@link PanelGram}, and
+ * shifted Cholesky solves on the backend. A subclass supplies the tile map and the block copies (vectorised or
+ * scalar).
+ */
+abstract class HostProvider implements KernelProvider {
+    /** Default tile edge (map and mirror blocks): a 256×256 f64 tile is 512 KiB, half an L2 of current cores. */
+    static final int DEFAULT_TILE = 256;
+
+    /**
+     * GEMM work run ahead of the maps while the kernels are compiled in the background: about 0.3–0.7 s of GEMM on two
+     * cores, the time C2 needs for them (see {@link Warmup}); the system property {@code tangent.gram.aheadFlops}
+     * overrides it for measurements (0: no GEMM ahead; the cold maps then run the scalar twins).
+     */
+    static final double GEMM_AHEAD_FLOPS = Double.parseDouble(System.getProperty("tangent.gram.aheadFlops", "1.2e11"));
+
+    final Backend backend;
+    final int threads;
+    final int tile;
+
+    HostProvider(Backend backend, int threads, int tile) {
+        if (threads < 1 || tile < 8) {
+            throw new IllegalArgumentException("threads >= 1 and tile >= 8 required");
+        }
+        this.backend = backend;
+        this.threads = threads;
+        this.tile = tile;
+    }
+
+    /** The kernel map of one Gram (norms in double precision). */
+    abstract TileMap tileMap(KernelSpec spec, double[] nx, double[] ny, int d, DType dtype);
+
+    abstract BlockOps blockOps();
+
+    /** Whether this spec's kernels are still being prepared (the Gram loop then runs GEMMs ahead of the maps). */
+    boolean warming(KernelSpec spec, DType dtype) {
+        return false;
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public KernelMatrix gram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Progress progress) {
+        Matrix out = Matrix.allocate(x.rows(), y == null ? x.rows() : y.rows(), dtype);
+        try {
+            gramInto(spec, x, y, out, progress);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return new HostKernelMatrix(out, backend, threads, out);
+    }
+
+    @Override
+    public KernelMatrix adopt(Matrix k) {
+        return new HostKernelMatrix(k, backend, threads, k);
+    }
+
+    /** K(X, Y) into {@code out} (X and Y converted to out's dtype when they differ). */
+    @Override
+    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal) {
+        Matrix xx = x.dtype() == out.dtype() ? x : x.copy(out.dtype());
+        Matrix yy = y == null || y == x ? null : y.dtype() == out.dtype() ? y : y.copy(out.dtype());
+        try {
+            PanelGram.check(xx, yy, out);
+            double[] nx = PanelGram.squaredNorms(xx);
+            double[] ny = yy == null ? nx : PanelGram.squaredNorms(yy);
+            TileMap map = tileMap(spec, nx, ny, xx.cols(), out.dtype());
+            double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
+            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, yy, out, nx, progress, rowsFinal, ahead);
+        } finally {
+            if (xx != x) {
+                xx.close();
+            }
+            if (yy != null && yy != y) {
+                yy.close();
+            }
+        }
+    }
+
+    @Override
+    public int solveShifted(KernelMatrix k, double shift, Matrix b) {
+        if (k.rows() != k.cols() || b.rows() != k.rows()) {
+            throw new TangentException("solve: K is " + k.rows() + " x " + k.cols() + " and the right-hand side has " + b.rows() + " rows");
+        }
+        try (Matrix a = Matrix.allocate(k.rows(), k.cols(), DType.F64);
+             Matrix rhs = b.dtype() == DType.F64 ? null : b.copy(DType.F64)) {
+            k.copyRows(0, a);
+            for (int i = 0; i < a.rows(); i++) {
+                a.set(i, i, a.get(i, i) + shift);
+            }
+            int info = backend.potrf(a);
+            if (info != 0) {
+                return info;
+            }
+            backend.potrs(a, rhs == null ? b : rhs);
+            if (rhs != null) {
+                rhs.copyInto(b);
+            }
+            return 0;
+        }
+    }
+}

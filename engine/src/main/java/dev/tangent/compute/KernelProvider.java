@@ -1,0 +1,99 @@
+package dev.tangent.compute;
+
+import dev.tangent.io.NpyRowStream;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+
+import java.nio.file.Path;
+
+/**
+ * Where a kernel runs: a provider computes kernel matrices of a {@link KernelSpec} from data, keeps them in memory it
+ * owns, and serves them as {@link KernelMatrix} rows, blocks and products; it also solves the linear systems kernel
+ * machines need. Consumers never see the memory behind a kernel, so the same solver runs on host memory, a mapped
+ * file, a GPU or a cluster.
+ *
+ * <p>Providers: {@code cpu} (OpenBLAS or Vector-API GEMM with the fused Vector-API kernel maps), {@code scalar} (plain
+ * Java, no incubator module, no native code: the fallback and the reference). {@link KernelProviders#select} chooses
+ * one and says why.
+ */
+public interface KernelProvider {
+    /** Short name as accepted by {@code --backend}. */
+    String name();
+
+    /** What runs underneath, e.g. "OpenBLAS 0.3.21 (core SkylakeX) + Vector API 512-bit kernel maps". */
+    String description();
+
+    /** Threads one call may use. */
+    int threads();
+
+    /**
+     * The dense linear algebra of this provider on host matrices of the caller (networks, data transforms): the same
+     * GEMM the provider's kernels are built on.
+     */
+    Backend backend();
+
+    /**
+     * A hint that Grams of {@code spec} in {@code dtype} will follow (before the data are loaded, say): a provider may
+     * prepare what they need in the background (the CPU provider compiles its kernels). Does nothing by default.
+     */
+    default void prepare(KernelSpec spec, DType dtype) {
+    }
+
+    /** Reports finished work items of a long computation (called from worker threads). */
+    @FunctionalInterface
+    interface Progress {
+        void done(long done, long total);
+
+        Progress NONE = (d, t) -> { };
+    }
+
+    /**
+     * K(X, Y) (rows of X × rows of Y; {@code y == null} means Y = X, computed once per symmetric pair and exactly
+     * symmetric), stored in {@code dtype} (the inner products are computed in that precision).
+     */
+    KernelMatrix gram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Progress progress);
+
+    default KernelMatrix gram(KernelSpec spec, Matrix x, Matrix y) {
+        return gram(spec, x, y, x.dtype(), Progress.NONE);
+    }
+
+    /**
+     * A kernel matrix computed elsewhere (read from a file, built by hand), handed over to this provider: it is moved
+     * into the provider's memory (host providers take it as it is) and closed with the returned matrix.
+     */
+    KernelMatrix adopt(Matrix k);
+
+    /**
+     * K(X, Y) into host memory the caller owns ({@code out}: rows of X × rows of Y, its dtype is the kernel's): a mapped
+     * output file, or a benchmark's reused buffer.
+     */
+    default void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress) {
+        gramInto(spec, x, y, out, progress, null);
+    }
+
+    /**
+     * {@link #gramInto(KernelSpec, Matrix, Matrix, Matrix, Progress)}, telling {@code rowsFinal} (from any thread, with
+     * non-decreasing bounds) each time every row below a bound is final, so that a writer can stream them out.
+     */
+    void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal);
+
+    /**
+     * K(X, Y) written to a new C-order {@code .npy} file of {@code dtype} at {@code file}, atomically (the file appears
+     * complete or not at all), each row panel streamed to the disk as soon as it is final ({@link NpyRowStream}).
+     */
+    default void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress) {
+        try (NpyRowStream out = NpyRowStream.create(file, x.rows(), y == null ? x.rows() : y.rows(), dtype)) {
+            gramInto(spec, x, y, out.matrix(), progress, out::rowsComplete);
+            out.commit();
+        }
+    }
+
+    /**
+     * Solves (K + shift·I)·A = B in place of the columns of {@code b} (host, K's row count × m) by a Cholesky
+     * factorisation of a copy of K in this provider's memory; K itself is unchanged.
+     *
+     * @return 0 on success, or the order of the leading minor that is not positive definite (LAPACK's info)
+     */
+    int solveShifted(KernelMatrix k, double shift, Matrix b);
+}
