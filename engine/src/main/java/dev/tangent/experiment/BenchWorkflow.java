@@ -165,7 +165,7 @@ public final class BenchWorkflow {
             run.put("gram_seconds", r.gram().seconds());
             run.put("syrk_seconds", r.syrk().seconds());
             run.put("ratio", r.ratio());
-            run.put("paired_ratios", r.pairRatios());
+            run.put("pair_ratios", r.pairRatios());
             run.put("paired_ratio", r.pairedRatio());
             Runs.finish(dir, run, c);
         }
