@@ -47,7 +47,7 @@ def raw_lines(directory, name):
         core, rnd = m.group(1), int(m.group(2))
         with open(path, errors="replace") as f:
             for line in f:
-                r = re.match(r"# raw (\S+) \((.*)\): (.*)$", line.strip())
+                r = re.search(r"# raw (\S+) \((.*)\): (.*)$", line.strip())  # JMH may print its iteration label first
                 if r:
                     vals = [float(x) for x in r.group(3).split()]
                     out.setdefault((core, r.group(1), r.group(2)), {}).setdefault(rnd, []).extend(vals)
@@ -65,6 +65,15 @@ def ratio(num, den):
     per = [statistics.median(num[k]) / statistics.median(den[k]) for k in sorted(num) if k in den]
     return (f"**{r:.3f}**" + (f" (rounds {min(per):.3f}–{max(per):.3f})" if len(per) > 1 else "")
             + f"; minima {min(pooled(num)) / min(pooled(den)):.3f}")
+
+
+def paired(num, den):
+    """The median [min, max] of each pair's own ratio, where the two lists of every round are runs made in turn (a pair
+    measured seconds apart, robust to load that drifts); '-' where they are not."""
+    if sorted(num) != sorted(den) or any(len(num[k]) != len(den[k]) for k in num):
+        return "-"
+    r = [a / b for k in sorted(num) for a, b in zip(num[k], den[k])]
+    return f"{statistics.median(r):.3f} [{min(r):.3f}, {max(r):.3f}] ({len(r)})"
 
 
 def pstr(params, skip=()):
@@ -111,14 +120,16 @@ def machine(data, units, directory=None):
 
 def peers(directory, name, ours, theirs, peer_label, our_label="Tangent", ratio_label="ratio peer / Tangent", notes=True):
     raw = raw_lines(directory, name)
-    print(f"| core | parameters | {our_label}, s: median [min, max] (n) | {peer_label}, s | {ratio_label} |")
-    print("|---|---|---|---|---|")
+    print(f"| core | parameters | {our_label}, s: median [min, max] (n) | {peer_label}, s | {ratio_label} | "
+          f"{ratio_label}, each pair: median [min, max] (n) |")
+    print("|---|---|---|---|---|---|")
     for (core, label, params), rounds in sorted(raw.items()):
         if label != ours:
             continue
         other = raw.get((core, theirs, params))
         if other:
-            print(f"| {core} | {params} | {spread(pooled(rounds))} | {spread(pooled(other))} | {ratio(other, rounds)} |")
+            print(f"| {core} | {params} | {spread(pooled(rounds))} | {spread(pooled(other))} | {ratio(other, rounds)} | "
+                  f"{paired(other, rounds)} |")
     print()
     for path in sorted(glob.glob(os.path.join(directory, f"{name}-*-r*.log"))) if notes else []:
         with open(path, errors="replace") as f:
