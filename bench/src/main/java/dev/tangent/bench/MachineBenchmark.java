@@ -147,7 +147,9 @@ public class MachineBenchmark {
         try (Matrix a = Matrix.allocate(n, n, DType.F64); Matrix b = Matrix.allocate(n, 1, DType.F64)) {
             gram.copyRows(0, a);
             shift(a, b);
-            cblas_h.openblas_set_num_threads(threads); // what the backend's calls do before each BLAS/LAPACK call
+            if (cblas_h.openblas_get_num_threads() != threads) { // as the backend does before each BLAS/LAPACK call
+                cblas_h.openblas_set_num_threads(threads);
+            }
             int info = lapacke_h.LAPACKE_dposv(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, 1, a.segment(), n, b.segment(), n);
             if (info != 0) {
                 throw new IllegalStateException("LAPACKE_dposv info " + info);
