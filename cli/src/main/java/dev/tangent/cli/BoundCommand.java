@@ -22,7 +22,8 @@ import java.util.Locale;
                         + "say why. A warning says when the network leaves the kernel regime (max |NN - KM| above 10% of its "
                         + "largest output)."},
         footer = {"", "Defaults are paper A's svm_gene.yaml: the first 1000 training points, width 100, lr 0.1, 100 epochs, "
-                + "lambda 0.001, delta 0.99 (as the reference; see run.json's caveats), seed 0. Targets must be -1/+1 (use "
+                + "lambda 0.001, delta 0.99 (as the reference: probability >= 1 %), seed 0; the final bound is also printed and "
+                + "recorded (run.json: final_bound_by_delta) at delta 0.99, 0.05 and 0.01. Targets must be -1/+1 (use "
                 + "--classes A,B). Example:",
                 "  tangent bound --train mnist:DIR:train --test mnist:DIR:test \\",
                 "      --classes 0,1 --out runs/bound"})
@@ -101,6 +102,12 @@ final class BoundCommand extends BaseCommand {
                     r.time()[last], r.bound()[last], r.kmTrainHinge()[last], 2 * r.rademacher()[last], r.confidence(), r.nnTrainHinge()[last],
                     test);
         }
+        StringBuilder by = new StringBuilder();
+        for (var v : r.finalBounds()) {
+            by.append(by.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "delta %s: %.4f (constant %.6f)", v.delta(), v.bound(),
+                    v.confidence()));
+        }
+        o.printf(Locale.ROOT, "final bound by delta (holds with probability >= 1 - delta): %s%n", by);
         o.printf(Locale.ROOT, "max |NN - KM| over all points and epochs: %.3g (samples 0-4: %.3g)%n", r.maxGap(), r.maxGapTracked());
         if (r.noBound() != null) {
             o.println(r.noBound().detail());

@@ -9,8 +9,11 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,8 +26,6 @@ import java.util.Set;
         header = "Neural-tangent-kernel research engine: Gram matrices, kernel machines and the papers' workflows.",
         description = "Panama-native engine for neural-tangent-kernel research: analytic NTK/NNGP Gram matrices, the kernel "
                 + "machines that wide ReLU networks are equivalent to, and the workflows of the two papers.",
-        subcommands = {InfoCommand.class, DataCommand.class, GramCommand.class, TrainCommand.class, PredictCommand.class,
-                EquivalenceCommand.class, BoundCommand.class, CertifyCommand.class, BenchCommand.class, HelpCommand.class},
         footer = {"", "Every command has --help and --version; 'tangent help data export' shows a subcommand's help. "
                 + "Documentation: README.md and docs/ in the source tree."})
 public final class Main implements Runnable {
@@ -32,6 +33,52 @@ public final class Main implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces and backend diagnostics.")
     boolean verbose;
+
+    /**
+     * The subcommands, in the order help lists them. They are registered here rather than in the annotation so that a
+     * process builds the model of the one command it runs: picocli's reflective model of every command costs a cold
+     * JVM more than the rest of {@code tangent info} (see {@link #commandLine}).
+     */
+    static final Map<String, Class<?>> COMMANDS = commands();
+
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("info", InfoCommand.class);
+        m.put("data", DataCommand.class);
+        m.put("gram", GramCommand.class);
+        m.put("train", TrainCommand.class);
+        m.put("krr", KrrCommand.class);
+        m.put("predict", PredictCommand.class);
+        m.put("equivalence", EquivalenceCommand.class);
+        m.put("bound", BoundCommand.class);
+        m.put("certify", CertifyCommand.class);
+        m.put("bench", BenchCommand.class);
+        m.put("help", HelpCommand.class);
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * The command line for {@code args}: when they name a command other than help, only that command is registered
+     * (its parse, help, errors and exit codes are what the full model gives it); otherwise — no command, an unknown
+     * one, help — every command is, for listings and suggestions. {@code args == null}: every command.
+     */
+    static CommandLine commandLine(Main main, String[] args) {
+        CommandLine cl = new CommandLine(main);
+        String first = null;
+        for (String a : args == null ? new String[0] : args) {
+            if (!a.startsWith("-")) {
+                first = a;
+                break;
+            }
+        }
+        boolean one = first != null && COMMANDS.containsKey(first) && !first.equals("help");
+        for (Map.Entry<String, Class<?>> e : COMMANDS.entrySet()) {
+            if (!one || e.getKey().equals(first)) {
+                cl.addSubcommand(e.getKey(), e.getValue());
+            }
+        }
+        return cl;
+    }
 
     /** The command line as given, for run.json. */
     String[] args = new String[0];
@@ -46,6 +93,11 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // the same line picocli's version option prints, without building the model of every command (~0.1 s)
+            System.out.println(BuildInfo.CURRENT.line());
+            return;
+        }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
         Interrupts.install(err);
@@ -57,7 +109,7 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Main main = new Main();
         main.args = args.clone();
-        CommandLine cl = new CommandLine(main);
+        CommandLine cl = commandLine(main, args);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         PrintWriter o = new PrintWriter(out, true);
         PrintWriter e = new PrintWriter(err, true);

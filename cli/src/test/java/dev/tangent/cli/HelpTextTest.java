@@ -25,7 +25,7 @@ class HelpTextTest {
 
     private static List<CommandLine> all() {
         List<CommandLine> out = new ArrayList<>();
-        walk(new CommandLine(new Main()), out);
+        walk(Main.commandLine(new Main(), null), out);
         return out;
     }
 
@@ -124,10 +124,37 @@ class HelpTextTest {
             assertEquals(0, v.code(), v.err());
             assertTrue(v.out().startsWith("tangent " + BuildInfo.CURRENT.version() + " (commit "), String.join(" ", args) + ": " + v.out());
         }
+        // the launcher's fast path for a bare --version (no command model built) prints picocli's line exactly
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream fast = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(fast, true, java.nio.charset.StandardCharsets.UTF_8));
+            Main.main(new String[] {"--version"});
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(Cli.run("--version").out(), fast.toString(java.nio.charset.StandardCharsets.UTF_8));
         Cli.Outcome h = Cli.run("help", "data", "export");
         assertEquals(0, h.code(), h.err());
         assertTrue(h.out().contains("Usage: tangent data export"), h.out());
         Cli.assertBadInput(null, "unknown command 'exprot'; did you mean export?", "help", "data", "exprot");
+    }
+
+    @Test
+    void aProcessThatBuildsOnlyItsCommandSeesTheSameCommand() {
+        // Main.run registers just the command its arguments name; that command's help must be the full model's
+        CommandLine full = Main.commandLine(new Main(), null);
+        assertEquals(List.copyOf(Main.COMMANDS.keySet()), List.copyOf(full.getSubcommands().keySet()));
+        for (String name : Main.COMMANDS.keySet()) {
+            CommandLine one = Main.commandLine(new Main(), new String[] {"-v", name, "--help"});
+            assertEquals(name.equals("help") ? full.getSubcommands().keySet() : java.util.Set.of(name), one.getSubcommands().keySet());
+            assertEquals(full.getSubcommands().get(name).getUsageMessage(), one.getSubcommands().get(name).getUsageMessage(), name);
+            assertEquals(name, full.getSubcommands().get(name).getCommandSpec().name(), "the registered name is the command's own");
+        }
+        Cli.Outcome h = Cli.run("--help");
+        for (String name : Main.COMMANDS.keySet()) {
+            assertTrue(h.out().contains("  " + name + " "), "tangent --help lists " + name + ": " + h.out());
+        }
     }
 
     @Test

@@ -135,7 +135,7 @@ class InterruptIT {
         interruptOnce(p, f -> f.getFileName().toString().matches("\\.K\\.npy\\.tangent-\\d+-\\d+\\.part"));
         String err = stderr("run");
         assertTrue(err.matches("(?s).*tangent gram: interrupted after [0-9.]+ s.*; discarded the temp file .*\\.K\\.npy\\.tangent-\\d+-\\d+"
-                + "\\.part \\([0-9.]+ (MiB|GiB)\\).*"), err);
+                + "\\.part \\([0-9.]+ (B|KiB|MiB|GiB)\\).*"), err);
         assertFalse(Files.exists(dir.resolve("K.npy")));
         assertNoTempFilesOrLocks();
         assertEquals(0, rerun("rerun", args), stderr("rerun"));

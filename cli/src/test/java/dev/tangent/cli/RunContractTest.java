@@ -139,7 +139,7 @@ class RunContractTest {
         assertEquals("tangent " + String.join(" ", args), run.get("command_line"));
         Map<String, Object> options = (Map<String, Object>) run.get("options");
         Set<String> expected = new TreeSet<>();
-        CommandLine train = new CommandLine(new Main()).getSubcommands().get("train");
+        CommandLine train = Main.commandLine(new Main(), null).getSubcommands().get("train");
         for (OptionSpec o : train.getCommandSpec().options()) {
             if (!o.usageHelp() && !o.versionHelp()) {
                 expected.add(o.longestName());

@@ -55,14 +55,30 @@ final class CpuProvider extends HostProvider {
 
     @Override
     TileMap tileMap(KernelSpec spec, double[] nx, double[] ny, int d, DType dtype) {
-        HomogeneousMap hm = homogeneous(spec);
+        return tileMap(homogeneous(spec), spec, nx, ny, d);
+    }
+
+    /** The one-step map when {@code hm} is not null, the layered map otherwise. */
+    static TileMap tileMap(HomogeneousMap hm, KernelSpec spec, double[] nx, double[] ny, int d) {
         if (hm == null) {
             return new LayeredTiles(spec, nx, ny, d);
         }
         HomogeneousMap.Norms na = new HomogeneousMap.Norms(nx);
         HomogeneousMap.Norms nb = ny == nx ? na : new HomogeneousMap.Norms(ny);
         double scale = spec.input().scale(d);
-        return (c, i, j) -> hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, i, nb, j, scale);
+        return (c, i, j) -> hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, i, nb, j, scale,
+                !Warmup.cold(c.dtype()));
+    }
+
+    /** Starts compiling this spec's kernels in the background (see {@link Warmup}). */
+    @Override
+    public void prepare(KernelSpec spec, DType dtype) {
+        Warmup.start(spec, dtype);
+    }
+
+    @Override
+    boolean warming(KernelSpec spec, DType dtype) {
+        return !Warmup.done(spec, dtype);
     }
 
     @Override
@@ -73,6 +89,16 @@ final class CpuProvider extends HostProvider {
     private static final BlockOps VECTOR_BLOCKS = new BlockOps() {
         @Override
         public void transposeInto(Matrix src, Matrix dst) {
+            if (Warmup.cold(src.dtype()) && dst.rows() == src.cols() && dst.cols() == src.rows() && dst.dtype() == src.dtype()) {
+                if (src.dtype() == DType.F64) {
+                    VectorKernels64.transposeScalar(src.rows(), src.cols(), src.segment(), src.offset(), src.ld(), dst.segment(),
+                            dst.offset(), dst.ld());
+                } else {
+                    VectorKernels32.transposeScalar(src.rows(), src.cols(), src.segment(), src.offset(), src.ld(), dst.segment(),
+                            dst.offset(), dst.ld());
+                }
+                return;
+            }
             Blocks.transposeInto(src, dst);
         }
 

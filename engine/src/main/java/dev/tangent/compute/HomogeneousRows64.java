@@ -99,7 +99,21 @@ final class HomogeneousRows64 {
         for (; j < cols; j++) {
             long o = off + (long) ES * j;
             double u = t.get(E, o) * ri * rb[j0 + j];
-            t.set(E, o, si * nb[j0 + j] * value(u, pe, po, ne, no));
+            t.set(E, o, value(u, pe, po, ne, no) * si * nb[j0 + j]); // the vector lanes' order
+        }
+    }
+
+    /**
+     * {@link #row} in scalar code, bit for bit the same values (the same operations in the same order: the clamp, the
+     * correctly rounded square root, the FMA Horner chains, then ·s‖x_i‖·‖y_j‖). A one-shot process runs it while C2
+     * compiles {@link #row}: until then the Vector API code boxes every vector and is 50–100× slower than this.
+     */
+    static void rowScalar(MemorySegment t, long off, int cols, double ri, double si, double[] nb, double[] rb, int j0,
+                          double[] pe, double[] po, double[] ne, double[] no) {
+        for (int j = 0; j < cols; j++) {
+            long o = off + (long) ES * j;
+            double u = Math.min(Math.max(t.get(E, o) * ri * rb[j0 + j], -1), 1);
+            t.set(E, o, value(u, pe, po, ne, no) * si * nb[j0 + j]);
         }
     }
 

@@ -15,6 +15,13 @@ abstract class HostProvider implements KernelProvider {
     /** Default tile edge (map and mirror blocks): a 256×256 f64 tile is 512 KiB, half an L2 of current cores. */
     static final int DEFAULT_TILE = 256;
 
+    /**
+     * GEMM work run ahead of the maps while the kernels are compiled in the background: about 0.3–0.7 s of GEMM on two
+     * cores, the time C2 needs for them (see {@link Warmup}); the system property {@code tangent.gram.aheadFlops}
+     * overrides it for measurements (0: no GEMM ahead; the cold maps then run the scalar twins).
+     */
+    static final double GEMM_AHEAD_FLOPS = Double.parseDouble(System.getProperty("tangent.gram.aheadFlops", "1.2e11"));
+
     final Backend backend;
     final int threads;
     final int tile;
@@ -32,6 +39,11 @@ abstract class HostProvider implements KernelProvider {
     abstract TileMap tileMap(KernelSpec spec, double[] nx, double[] ny, int d, DType dtype);
 
     abstract BlockOps blockOps();
+
+    /** Whether this spec's kernels are still being prepared (the Gram loop then runs GEMMs ahead of the maps). */
+    boolean warming(KernelSpec spec, DType dtype) {
+        return false;
+    }
 
     @Override
     public int threads() {
@@ -62,13 +74,13 @@ abstract class HostProvider implements KernelProvider {
 
     /** K(X, Y) into {@code out} (X and Y converted to out's dtype when they differ). */
     @Override
-    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress) {
+    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal) {
         Matrix xx = x.dtype() == out.dtype() ? x : x.copy(out.dtype());
         Matrix yy = y == null || y == x ? null : y.dtype() == out.dtype() ? y : y.copy(out.dtype());
         try {
             PanelGram.check(xx, yy, out);
             double[] nx = PanelGram.squaredNorms(xx);
-            gramInto(spec, xx, yy, out, nx, yy == null ? nx : PanelGram.squaredNorms(yy), progress);
+            gramInto(spec, xx, yy, out, nx, yy == null ? nx : PanelGram.squaredNorms(yy), progress, rowsFinal);
         } finally {
             if (xx != x) {
                 xx.close();
@@ -84,9 +96,15 @@ abstract class HostProvider implements KernelProvider {
      * y == null): the matrix-free kernel's panels, whose norms are computed once.
      */
     void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, double[] nx, double[] ny, Progress progress) {
+        gramInto(spec, x, y, out, nx, ny, progress, null);
+    }
+
+    void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, double[] nx, double[] ny, Progress progress,
+                  java.util.function.IntConsumer rowsFinal) {
         PanelGram.check(x, y, out);
         TileMap map = tileMap(spec, nx, ny, x.cols(), out.dtype());
-        PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, x, y, out, nx, progress);
+        double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
+        PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, x, y, out, nx, progress, rowsFinal, ahead);
     }
 
     @Override

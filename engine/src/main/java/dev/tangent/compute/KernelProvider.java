@@ -1,6 +1,6 @@
 package dev.tangent.compute;
 
-import dev.tangent.io.Npy;
+import dev.tangent.io.NpyRowStream;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -33,6 +33,13 @@ public interface KernelProvider {
      */
     Backend backend();
 
+    /**
+     * A hint that Grams of {@code spec} in {@code dtype} will follow (before the data are loaded, say): a provider may
+     * prepare what they need in the background (the CPU provider compiles its kernels). Does nothing by default.
+     */
+    default void prepare(KernelSpec spec, DType dtype) {
+    }
+
     /** Reports finished work items of a long computation (called from worker threads). */
     @FunctionalInterface
     interface Progress {
@@ -61,16 +68,24 @@ public interface KernelProvider {
      * K(X, Y) into host memory the caller owns ({@code out}: rows of X × rows of Y, its dtype is the kernel's): a mapped
      * output file, or a benchmark's reused buffer.
      */
-    void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress);
+    default void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress) {
+        gramInto(spec, x, y, out, progress, null);
+    }
+
+    /**
+     * {@link #gramInto(KernelSpec, Matrix, Matrix, Matrix, Progress)}, telling {@code rowsFinal} (from any thread, with
+     * non-decreasing bounds) each time every row below a bound is final, so that a writer can stream them out.
+     */
+    void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal);
 
     /**
      * K(X, Y) written to a new C-order {@code .npy} file of {@code dtype} at {@code file}, atomically (the file appears
-     * complete or not at all): {@link #gramInto} a mapping of the file's data region.
+     * complete or not at all), each row panel streamed to the disk as soon as it is final ({@link NpyRowStream}).
      */
     default void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress) {
-        try (Npy.MappedOutput mo = Npy.createMapped(file, x.rows(), y == null ? x.rows() : y.rows(), dtype)) {
-            gramInto(spec, x, y, mo.matrix(), progress);
-            mo.commit();
+        try (NpyRowStream out = NpyRowStream.create(file, x.rows(), y == null ? x.rows() : y.rows(), dtype)) {
+            gramInto(spec, x, y, out.matrix(), progress, out::rowsComplete);
+            out.commit();
         }
     }
 

@@ -26,35 +26,78 @@ final class PanelGram {
     /**
      * Writes K(X, Y) into {@code out}; {@code y == null} means Y = X. All three matrices share one dtype.
      *
-     * @param serial a backend running each call on the calling thread (the loop parallelises over chunks)
-     * @param nx     ‖x_i‖² of the rows of X (double precision)
+     * @param serial    a backend running each call on the calling thread (the loop parallelises over chunks)
+     * @param nx        ‖x_i‖² of the rows of X (double precision)
+     * @param rowsFinal told, from worker threads, each time every row below a bound is final (a row panel is final once
+     *                  its own work and that of every panel above it is done: later panels write only below themselves)
+     * @param aheadFlops GEMM work of the first chunks to run before their maps (0: every chunk mapped while in cache)
      */
     static void build(Backend serial, int threads, int tile, TileMap map, BlockOps ops, KernelSpec spec, Matrix x, Matrix y,
-                      Matrix out, double[] nx, KernelProvider.Progress progress) {
+                      Matrix out, double[] nx, KernelProvider.Progress progress, java.util.function.IntConsumer rowsFinal,
+                      double aheadFlops) {
         boolean sym = y == null || y == x;
         Matrix yy = sym ? x : y;
         int d = x.cols();
         int panel = 2 * tile;
         int chunk = 4 * tile;
         List<int[]> items = new ArrayList<>();
+        int panels = (x.rows() + panel - 1) / panel;
+        int[] remaining = new int[panels];
         for (int i0 = 0; i0 < x.rows(); i0 += panel) {
             int mi = Math.min(panel, x.rows() - i0);
             if (sym) {
                 items.add(new int[] {i0, i0, mi});
+                remaining[i0 / panel]++;
             }
             for (int c0 = sym ? i0 + mi : 0; c0 < yy.rows(); c0 += chunk) {
                 items.add(new int[] {i0, c0, Math.min(chunk, yy.rows() - c0)});
+                remaining[i0 / panel]++;
             }
+        }
+        // The first items' GEMMs may run ahead of their maps (while the maps' code is being compiled): the work list is
+        // GEMM(0..ahead), then MAP(0..ahead), then GEMM+MAP for the rest; a MAP waits for its GEMM.
+        int ahead = 0;
+        for (double flops = 0; ahead < items.size() && flops < aheadFlops; ahead++) {
+            int[] it = items.get(ahead);
+            flops += 2.0 * Math.min(panel, x.rows() - it[0]) * it[2] * d;
+        }
+        int aheadItems = ahead;
+        java.util.concurrent.CountDownLatch[] gemmDone = new java.util.concurrent.CountDownLatch[aheadItems];
+        for (int q = 0; q < aheadItems; q++) {
+            gemmDone[q] = new java.util.concurrent.CountDownLatch(1);
         }
         AtomicLong done = new AtomicLong();
         long total = items.size();
-        runAll(threads, items.size(), q -> {
+        int[] finalPanels = {0};
+        runAll(threads, items.size() + aheadItems, task -> {
+            boolean gemmOnly = task < aheadItems;
+            int q = gemmOnly ? task : task - aheadItems;
+            boolean mapOnly = !gemmOnly && q < aheadItems;
             int i0 = items.get(q)[0];
             int c0 = items.get(q)[1];
             int w = items.get(q)[2];
             int mi = Math.min(panel, x.rows() - i0);
-            if (sym && c0 == i0) {
-                serial.syrk(1.0, x.rows(i0, mi), 0.0, out.view(i0, i0, mi, mi));
+            boolean diagonal = sym && c0 == i0;
+            if (!mapOnly) {
+                if (diagonal) {
+                    serial.syrk(1.0, x.rows(i0, mi), 0.0, out.view(i0, i0, mi, mi));
+                } else {
+                    serial.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(c0, w), 0.0, out.view(i0, c0, mi, w));
+                }
+            }
+            if (gemmOnly) {
+                gemmDone[q].countDown();
+                return;
+            }
+            if (mapOnly) {
+                try {
+                    gemmDone[q].await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TangentException(130, "interrupted", e);
+                }
+            }
+            if (diagonal) {
                 for (int rr = i0; rr < i0 + mi; rr += tile) {
                     int h = Math.min(tile, i0 + mi - rr);
                     // the diagonal tile: its upper triangle row by row (SYRK left the lower one alone), then mirrored
@@ -70,13 +113,25 @@ final class PanelGram {
                     mapAndMirror(map, ops, tile, out, rr, h, rr + h, i0 + mi, true);
                 }
             } else {
-                serial.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(c0, w), 0.0, out.view(i0, c0, mi, w));
                 for (int rr = i0; rr < i0 + mi; rr += tile) {
                     mapAndMirror(map, ops, tile, out, rr, Math.min(tile, i0 + mi - rr), c0, c0 + w, sym);
                 }
             }
+            synchronized (remaining) {
+                remaining[i0 / panel]--;
+                int before = finalPanels[0];
+                while (finalPanels[0] < panels && remaining[finalPanels[0]] == 0) {
+                    finalPanels[0]++;
+                }
+                if (finalPanels[0] > before && rowsFinal != null) {
+                    rowsFinal.accept(Math.min(x.rows(), finalPanels[0] * panel));
+                }
+            }
             progress.done(done.incrementAndGet(), total);
         });
+        if (panels == 0 && rowsFinal != null) {
+            rowsFinal.accept(0);
+        }
     }
 
     /** Checks shapes and dtypes of a Gram request; the message names what was found. */

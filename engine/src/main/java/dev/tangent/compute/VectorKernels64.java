@@ -201,6 +201,22 @@ final class VectorKernels64 {
         }
     }
 
+    /** {@link #transpose} in scalar code (16×16 blocks), for the time before C2 has compiled the vector one. */
+    static void transposeScalar(int rows, int cols, MemorySegment src, long so, long ls, MemorySegment dst, long d0, long ld) {
+        for (int i0 = 0; i0 < rows; i0 += 16) {
+            int iEnd = Math.min(rows, i0 + 16);
+            for (int j0 = 0; j0 < cols; j0 += 16) {
+                int jEnd = Math.min(cols, j0 + 16);
+                for (int i = i0; i < iEnd; i++) {
+                    long srow = so + i * ls * ES;
+                    for (int j = j0; j < jEnd; j++) {
+                        dst.set(E, d0 + (j * ld + i) * ES, src.get(E, srow + (long) j * ES));
+                    }
+                }
+            }
+        }
+    }
+
     /** Transposes the rows×cols block at {@code src} (stride ls) into dst (stride ld): dst[j][i] = src[i][j]. */
     static void transpose(int rows, int cols, MemorySegment src, long so, long ls, MemorySegment dst, long d0, long ld) {
         long lsb = ls * ES;

@@ -5,7 +5,7 @@ import dev.tangent.data.Dataset;
 import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
 import dev.tangent.io.AtomicFile;
-import dev.tangent.io.Npy;
+import dev.tangent.io.NpyRowStream;
 import dev.tangent.io.TempFiles;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code tangent gram}: loads X (and optionally X₂), builds K(X, X₂) with the fused tiled builder straight into a
- * memory-mapped {@code .npy} next to the output path, and renames it into place when complete. The output must be a
+ * {@code tangent gram}: loads X (and optionally X₂), builds K(X, X₂) with the provider, each row panel streamed to a
+ * temp {@code .npy} next to the output path as soon as it is final ({@link NpyRowStream}), and renames it into place
+ * when complete. The output must be a
  * new path or a regular file; its disk space is checked before anything is created.
  */
 public final class GramWorkflow {
@@ -60,6 +61,7 @@ public final class GramWorkflow {
         }
         AtomicFile.checkWritable(r.out(), "--out");
         long t0 = System.nanoTime();
+        c.provider().prepare(r.spec(), r.dtype()); // compile the kernels while the data load
         try (Dataset x = r.x().load(r.dtype(), r.norm());
              Dataset x2 = r.x2() == null ? null : r.x2().load(r.dtype(), r.norm(), x.standardization())) {
             if (x2 != null && x2.dim() != x.dim()) {
@@ -75,9 +77,9 @@ public final class GramWorkflow {
                 c.reporter().note("reclaimed " + stale.size() + " temp file" + (stale.size() == 1 ? "" : "s") + " of stopped processes ("
                         + MemoryBudget.human(stale.stream().mapToLong(TempFiles.Discarded::bytes).sum()) + ")");
             }
-            try (Npy.MappedOutput out = Npy.createMapped(r.out(), x.size(), cols, r.dtype())) {
+            try (NpyRowStream out = NpyRowStream.create(r.out(), x.size(), cols, r.dtype())) {
                 c.provider().gramInto(r.spec(), x.x(), x2 == null ? null : x2.x(), out.matrix(),
-                        (d, t) -> c.reporter().progress("gram", "blocks", d, t));
+                        (d, t) -> c.reporter().progress("gram", "blocks", d, t), out::rowsComplete);
                 long t2 = System.nanoTime();
                 out.commit();
                 double d = x.dim();

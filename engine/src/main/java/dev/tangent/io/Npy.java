@@ -347,6 +347,11 @@ public final class Npy {
 
     /** The complete header (magic, version, length, dict, padding) for a C-order array. */
     static ByteBuffer header(String descr, long[] shape) {
+        return header(descr, shape, HEADER_ALIGN);
+    }
+
+    /** The header padded so that the data starts at a multiple of {@code align} bytes (a power of two ≥ 64). */
+    static ByteBuffer header(String descr, long[] shape, int align) {
         StringBuilder sb = new StringBuilder("{'descr': '").append(descr).append("', 'fortran_order': False, 'shape': (");
         for (int i = 0; i < shape.length; i++) {
             sb.append(i > 0 ? ", " : "").append(shape[i]);
@@ -354,11 +359,11 @@ public final class Npy {
         sb.append(shape.length == 1 ? ",), }" : "), }");
         int prefix = 10;
         int total = prefix + sb.length() + 1;
-        if (total + (HEADER_ALIGN - total % HEADER_ALIGN) % HEADER_ALIGN - prefix > 0xffff) {
+        if (total + (align - total % align) % align - prefix > 0xffff) {
             prefix = 12;
             total = prefix + sb.length() + 1;
         }
-        int pad = (HEADER_ALIGN - total % HEADER_ALIGN) % HEADER_ALIGN;
+        int pad = (align - total % align) % align;
         sb.append(" ".repeat(pad)).append('\n');
         byte[] dict = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
         ByteBuffer bb = ByteBuffer.allocate(prefix + dict.length).order(ByteOrder.LITTLE_ENDIAN);

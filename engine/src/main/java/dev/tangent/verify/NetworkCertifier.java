@@ -12,9 +12,16 @@ import java.util.Locale;
  * the binary search of §6.4 run for a whole block of test points in lock step (one batched IBP pass per round over
  * the points still searching).
  *
- * <p>{@link Center#CLEAN} is the reference: the bounds of f_θ over the box minus f_θ₀ at the clean point, which does
- * not bound g itself (spec §10 item 6). {@link Center#SOUND} propagates the box through θ₀ as well and subtracts the
- * opposite bounds, [L_θ − U_θ₀, U_θ − L_θ₀] ∋ g(x′), which is a certificate of the centred model.
+ * <p>{@link Center#SOUND} propagates the box through θ₀ as well and subtracts the opposite bounds,
+ * [L_θ − U_θ₀, U_θ − L_θ₀] ∋ g(x′), rounding the difference outward. With {@link Ibp}'s outward-rounded f64
+ * propagation this is a certificate, for f32 and f64 networks alike: at every real x′ with ‖x′ − x‖∞ ≤ the certified
+ * radius, the centred output computed in exact arithmetic from the stored weights has the clean point's sign (the
+ * rounding of an f32 or f64 forward pass that evaluates g is not part of it; see {@link Ibp}).
+ *
+ * <p>{@link Center#CLEAN} is the reference: the bounds of f_θ over the box minus f_θ₀ at the clean point. That
+ * interval does not contain g(x′) in general (spec §10 item 6: f_θ₀ moves with x′ too), so its radii are not
+ * certificates of the centred network, however carefully the bounds of f_θ are rounded; they reproduce paper A's
+ * Table 2 procedure.
  */
 public final class NetworkCertifier implements AutoCloseable {
     public enum Center {
@@ -62,17 +69,14 @@ public final class NetworkCertifier implements AutoCloseable {
                                           KernelCertifier.Progress progress) {
         int m = x.rows();
         KernelCertifier.Point[] out = new KernelCertifier.Point[m];
-        int block = 1024;
+        // f64 blocks of B x m per network: at most 2^24 elements (128 MiB) each, at most 1024 points
+        int block = (int) Math.max(1, Math.min(1024, (1L << 24) / theta.network().width()));
         int done = 0;
         for (int r0 = 0; r0 < m; r0 += block) {
             int rows = Math.min(block, m - r0);
-            try (Matrix z = theta.firstLayer(backend, x.rows(r0, rows)); Matrix z0 = theta0.firstLayer(backend, x.rows(r0, rows))) {
-                double[] zero = new double[rows];
-                double[] f = new double[rows];
-                double[] f0 = new double[rows];
-                double[] scratch = new double[rows];
-                theta.bounds(backend, z, zero, f, scratch);
-                theta0.bounds(backend, z0, zero, f0, scratch);
+            try (Ibp.Centres z = theta.firstLayer(backend, x.rows(r0, rows)); Ibp.Centres z0 = theta0.firstLayer(backend, x.rows(r0, rows))) {
+                double[] f = clean(backend, theta, z);
+                double[] f0 = clean(backend, theta0, z0);
                 BinarySearch[] searches = new BinarySearch[rows];
                 double[] sign = new double[rows];
                 int active = 0;
@@ -117,43 +121,75 @@ public final class NetworkCertifier implements AutoCloseable {
         return out;
     }
 
-    /** s·bound at each searching point's current δ. */
-    private double[] margins(Backend backend, Matrix z, Matrix z0, int[] idx, int k, BinarySearch[] searches, double[] sign,
+    /** The clean outputs f(x): the midpoints of the bounds at δ = 0 (intervals about 10⁻¹⁶·n wide). */
+    private static double[] clean(Backend backend, Ibp ibp, Ibp.Centres z) {
+        int b = z.rows();
+        double[] lo = new double[b];
+        double[] hi = new double[b];
+        ibp.bounds(backend, z, new double[b], lo, hi);
+        double[] mid = new double[b];
+        for (int i = 0; i < b; i++) {
+            mid[i] = (lo[i] + hi[i]) / 2;
+        }
+        return mid;
+    }
+
+    /**
+     * Bounds [lower[b], upper[b]] of the centred output over the box of radius {@code delta[b]} around row b of
+     * {@code x}, in this certifier's centring (for SOUND they contain g(x′) for every x′ of the box).
+     */
+    public void bounds(Backend backend, Matrix x, double[] delta, double[] lower, double[] upper) {
+        try (Ibp.Centres z = theta.firstLayer(backend, x); Ibp.Centres z0 = theta0.firstLayer(backend, x)) {
+            int b = x.rows();
+            int[] all = new int[b];
+            for (int i = 0; i < b; i++) {
+                all[i] = i;
+            }
+            centred(backend, z, z0, all, b, delta, center == Center.CLEAN ? clean(backend, theta0, z0) : null, lower, upper);
+        }
+    }
+
+    /** Bounds of the centred output for rows idx[0..k) at radii delta[0..k); f0 (by row of z0) is used by CLEAN only. */
+    private void centred(Backend backend, Ibp.Centres z, Ibp.Centres z0, int[] idx, int k, double[] delta, double[] f0,
+                         double[] lower, double[] upper) {
+        double[] lo = new double[k];
+        double[] hi = new double[k];
+        try (Ibp.Centres zs = z.select(idx, k)) {
+            theta.bounds(backend, zs, delta, lo, hi);
+        }
+        if (center == Center.SOUND) {
+            double[] lo0 = new double[k];
+            double[] hi0 = new double[k];
+            try (Ibp.Centres zs = z0.select(idx, k)) {
+                theta0.bounds(backend, zs, delta, lo0, hi0);
+            }
+            for (int a = 0; a < k; a++) {
+                lower[a] = Ibp.down(lo[a] - hi0[a]);
+                upper[a] = Ibp.up(hi[a] - lo0[a]);
+            }
+        } else {
+            for (int a = 0; a < k; a++) {
+                lower[a] = lo[a] - f0[idx[a]];
+                upper[a] = hi[a] - f0[idx[a]];
+            }
+        }
+    }
+
+    /** The certified margin at each searching point's current δ: the lower bound of s·g over its box (s = sign of g(x)). */
+    private double[] margins(Backend backend, Ibp.Centres z, Ibp.Centres z0, int[] idx, int k, BinarySearch[] searches, double[] sign,
                              double[] f0) {
         double[] delta = new double[k];
         for (int a = 0; a < k; a++) {
             delta[a] = searches[idx[a]].delta();
         }
-        double[] lo = new double[k];
-        double[] hi = new double[k];
-        try (Matrix zs = gather(z, idx, k)) {
-            theta.bounds(backend, zs, delta, lo, hi);
-        }
-        double[] lo0 = null;
-        double[] hi0 = null;
-        if (center == Center.SOUND) {
-            lo0 = new double[k];
-            hi0 = new double[k];
-            try (Matrix zs = gather(z0, idx, k)) {
-                theta0.bounds(backend, zs, delta, lo0, hi0);
-            }
-        }
+        double[] gl = new double[k];
+        double[] gu = new double[k];
+        centred(backend, z, z0, idx, k, delta, f0, gl, gu);
         double[] v = new double[k];
         for (int a = 0; a < k; a++) {
-            int i = idx[a];
-            double gl = center == Center.SOUND ? lo[a] - hi0[a] : lo[a] - f0[i];
-            double gu = center == Center.SOUND ? hi[a] - lo0[a] : hi[a] - f0[i];
-            v[a] = sign[i] > 0 ? gl : -gu;
+            v[a] = sign[idx[a]] > 0 ? gl[a] : -gu[a];
         }
         return v;
-    }
-
-    private static Matrix gather(Matrix z, int[] idx, int k) {
-        Matrix g = Matrix.allocate(k, z.cols(), z.dtype());
-        for (int a = 0; a < k; a++) {
-            z.rows(idx[a], 1).copyInto(g.rows(a, 1));
-        }
-        return g;
     }
 
     @Override

@@ -166,7 +166,7 @@ class SoundnessPropertyTest {
                 double delta = Math.pow(10, r.nextDouble(-3, 0));
                 double[] lo = new double[1];
                 double[] hi = new double[1];
-                try (Matrix xm = row(x); Matrix z = ibp.firstLayer(be, xm)) {
+                try (Matrix xm = row(x); Ibp.Centres z = ibp.firstLayer(be, xm)) {
                     ibp.bounds(be, z, new double[] {delta}, lo, hi);
                 }
                 int batch = SAMPLES / 10;

@@ -84,7 +84,7 @@ class ToyGoldenTest {
             assertEquals(-1.197916666667e-01, net.forward(be, x)[0], 1e-12);
             double[] lo = new double[1];
             double[] hi = new double[1];
-            try (Ibp ibp = new Ibp(net); Matrix z = ibp.firstLayer(be, x)) {
+            try (Ibp ibp = new Ibp(net); Ibp.Centres z = ibp.firstLayer(be, x)) {
                 ibp.bounds(be, z, new double[] {0.01}, lo, hi);
             }
             assertEquals(-1.466666666667e-01, lo[0], 1e-12);
