@@ -79,8 +79,13 @@ public final class KrrWorkflow {
         }
     }
 
+    /** @param stopAfterRegs stop with exit code 130 once this many regs are saved (tests of --resume); −1: never */
     public record Request(Input train, Input test, Normalization norm, KernelSpec spec, RegGrid regs, Targets targets, Solve solve,
-                          boolean dryRun, Output out) {
+                          boolean dryRun, Output out, int stopAfterRegs) {
+        public Request(Input train, Input test, Normalization norm, KernelSpec spec, RegGrid regs, Targets targets, Solve solve,
+                       boolean dryRun, Output out) {
+            this(train, test, norm, spec, regs, targets, solve, dryRun, out, -1);
+        }
     }
 
     /**
@@ -134,12 +139,7 @@ public final class KrrWorkflow {
             int n = train.size();
             int nt = test == null ? 0 : test.size();
             double[] regs = r.regs().values();
-            double[] shifts = new double[regs.length];
-            List<String> names = new ArrayList<>();
-            for (int i = 0; i < regs.length; i++) {
-                shifts[i] = r.targets().convention() == Convention.PAPER_A ? regs[i] / 2 : regs[i];
-                names.add("reg " + regs[i]);
-            }
+            double[] shifts = shifts(regs, r.targets().convention());
             int cols = regs.length * lab.outputs();
             long fixed = Matrix.byteSize(n + nt, train.dim(), dtype) + 8L * lab.outputs() * n + 8L * cols * (3L * n + nt)
                     + (512L << 20);
@@ -161,63 +161,30 @@ public final class KrrWorkflow {
                 Map<String, Double> seconds = new LinkedHashMap<>();
                 long tg = System.nanoTime();
                 KernelProvider.Progress gp = (d, t) -> c.reporter().progress("training Gram", "blocks", d, t);
-                List<KernelRidge.Solution> sols = new ArrayList<>(resumed.values());
-                KernelRidge.Timing timing;
-                double[][] trainPred;
-                double[][] testPred;
-                double[] trueResidual = new double[regs.length];
+                Scored sc;
+                int[] saved = {0};
                 try (KernelMatrix k = chosen.storedGram() ? c.provider().gram(r.spec(), train.x(), null, dtype, gp)
-                        : c.provider().implicitGram(r.spec(), train.x(), null, dtype, chosen.storedRows(), gp);
-                     Matrix y = targetsMatrix(lab)) {
+                        : c.provider().implicitGram(r.spec(), train.x(), null, dtype, chosen.storedRows(), gp)) {
                     seconds.put("gram", (System.nanoTime() - tg) / 1e9);
-                    KernelRidge.Problem prob = new KernelRidge.Problem(k, y, shifts, names,
-                            "use a larger --regs value (K is singular here: duplicated points, or a kernel of low rank)");
-                    int total = regs.length - resumed.size();
-                    int[] done = {0};
-                    KernelRidge.Result res = KernelRidge.solve(c.provider(), prob, chosen.settings(), resumed.keySet(), new KernelRidge.Listener() {
-                        @Override
-                        public void phase(String what) {
-                            c.reporter().progress(what, "regs", done[0], total);
-                        }
-
-                        @Override
-                        public void iteration(int iteration, int active, int columns, double worst) {
-                            c.reporter().progress(String.format(Locale.ROOT, "cg iteration %d, residual %.1e", iteration, worst), "columns",
-                                    columns - active, columns);
-                        }
-
-                        @Override
-                        public void solved(KernelRidge.Solution s) {
-                            done[0]++;
-                            save(dir, s, regs[s.index()], key(keyBase, regs[s.index()], shifts[s.index()]));
-                            c.reporter().note(String.format(Locale.ROOT, "reg %.4g: %d iteration%s, residual %.2e%s (%s)", regs[s.index()],
-                                    s.iterations(), s.iterations() == 1 ? "" : "s", s.residual(), s.converged() ? "" : ", NOT converged: " + s.stop(),
-                                    s.method()));
-                        }
-                    });
-                    sols.addAll(res.solutions());
-                    timing = res.timing();
-                    seconds.put("factorizations", timing.factorSeconds());
-                    seconds.put("iterations", timing.iterationSeconds());
-                    long tp = System.nanoTime();
-                    sols.sort(java.util.Comparator.comparingInt(KernelRidge.Solution::index));
-                    trainPred = predict(c, k, sols, lab.outputs(), "train predictions");
-                    testPred = test == null ? null : predictTest(c, r.spec(), test.x(), train.x(), dtype, sols, lab.outputs());
-                    for (KernelRidge.Solution s : sols) {
-                        trueResidual[s.index()] = residual(trainPred, s, lab, shifts[s.index()], sols.indexOf(s));
-                    }
-                    seconds.put("predictions", (System.nanoTime() - tp) / 1e9);
+                    sc = solveAndScore(c.provider(), c.reporter(), k,
+                            test == null ? null : () -> c.provider().implicitGram(r.spec(), test.x(), train.x(), dtype, 0, KernelProvider.Progress.NONE),
+                            lab, labTest, regs, shifts, chosen.settings(), resumed,
+                            s -> {
+                                save(dir, s, regs[s.index()], key(keyBase, regs[s.index()], shifts[s.index()]));
+                                if (++saved[0] == r.stopAfterRegs()) {
+                                    throw new TangentException(130, "stopped after " + saved[0] + " regs (as requested)", null);
+                                }
+                            });
                 }
-                List<Reg> rows = new ArrayList<>();
-                for (int q = 0; q < sols.size(); q++) {
-                    KernelRidge.Solution s = sols.get(q);
-                    double[][] ptr = slice(trainPred, q, lab.outputs());
-                    double[][] pte = testPred == null ? null : slice(testPred, q, lab.outputs());
-                    rows.add(new Reg(s.index(), regs[s.index()], shifts[s.index()], mse(ptr, lab), accuracy(ptr, lab),
-                            pte == null ? Double.NaN : mse(pte, labTest), pte == null ? Double.NaN : accuracy(pte, labTest), trueResidual[s.index()],
-                            s.residual(), s.iterations(), s.converged(), s.stop(), s.method(), resumed.containsKey(s.index())));
-                }
-                int best = best(rows, test != null, lab.onehot() || isBinary(lab));
+                KernelRidge.Timing timing = sc.timing();
+                seconds.put("factorizations", timing.factorSeconds());
+                seconds.put("iterations", timing.iterationSeconds());
+                seconds.put("predictions", sc.predictionSeconds());
+                List<Reg> rows = sc.rows();
+                double[][] trainPred = sc.trainPred();
+                double[][] testPred = sc.testPred();
+                List<KernelRidge.Solution> sols = sc.solutions();
+                int best = sc.best();
                 seconds.put("total", (System.nanoTime() - t0) / 1e9);
                 writeOutputs(dir, rows, regs, trainPred, testPred, best, lab, sols);
                 Result result = new Result(n, nt, lab.outputs(), lab.onehot() ? "onehot" : "real", lab.mean(), choice, rows, best, seconds, dir.dir());
@@ -225,6 +192,159 @@ public final class KrrWorkflow {
                 return result;
             }
         }
+    }
+
+    /**
+     * The engine entry point for callers that hold their own Gram (a sweep's rf-krr / nt-krr models, a Gram read from
+     * .npy and handed to {@link KernelProvider#adopt}): solves (K + shift·I)X = Y for every value of {@code regs} (shift
+     * and targets by {@code targets}' convention) on the train Gram {@code k} (n × n), predicts the test points with
+     * {@code kTest} (nTest × n, rows test points; null: no test set) and scores every reg as {@code tangent krr} does.
+     * The plan (eigh, Cholesky per reg or at anchors, Nyström-CG on the stored Gram) comes from the same memory and time
+     * model, measured on a sample of {@code k}; {@code solve.memory()} is what the plan may use besides k (−1: what the
+     * system has available now). Writes nothing; k and kTest stay the caller's (an in-place factor restores k).
+     *
+     * @param yTrain class ids 0..C−1 or real targets, one per training point
+     * @param yTest  the test points' labels, or null with kTest
+     */
+    public static Fit fit(KernelProvider provider, KernelMatrix k, KernelMatrix kTest, double[] yTrain, double[] yTest, double[] regs,
+                          Targets targets, Solve solve, Reporter reporter) {
+        int n = k.rows();
+        if (k.cols() != n) {
+            throw new TangentException("krr: the train Gram is " + k.rows() + " x " + k.cols() + ", expected square");
+        }
+        if (yTrain.length != n) {
+            throw new TangentException("krr: " + yTrain.length + " training labels for a " + n + " x " + n + " Gram");
+        }
+        if ((kTest == null) != (yTest == null)) {
+            throw new TangentException("krr: a test Gram needs test labels and test labels need a test Gram");
+        }
+        if (kTest != null && (kTest.cols() != n || kTest.rows() != yTest.length)) {
+            throw new TangentException("krr: the test Gram is " + kTest.rows() + " x " + kTest.cols() + ", expected " + yTest.length + " x " + n);
+        }
+        RegGrid.check(regs, "regs");
+        Labels lab = labels(yTrain, yTest, targets, "train labels");
+        Labels labTest = yTest == null ? null : labels(yTest, null, targets, "test labels", lab);
+        double[] shifts = shifts(regs, targets.convention());
+        double tol = solve.tolerance();
+        long fixed = 8L * lab.outputs() * n + 8L * regs.length * lab.outputs() * (3L * n + (yTest == null ? 0 : yTest.length)) + (256L << 20);
+        long gramBytes = (long) n * n * k.dtype().bytes();
+        long budget = (solve.memory() > 0 ? solve.memory() : MemoryBudget.availableBytes()) + gramBytes;
+        RidgePlan.Shape shape = new RidgePlan.Shape(n, 0, lab.outputs(), shifts, k.dtype(), tol, solve.maxIterations(), fixed, budget,
+                solve.family(), solve.factorizations(), solve.nystromRank(), false);
+        RidgePlan.Measured measured = RidgePlan.measure(provider, k, solve.seed());
+        RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), solve.seed());
+        Scored sc = solveAndScore(provider, reporter, k, kTest == null ? null : () -> new Borrowed(kTest), lab, labTest, regs, shifts,
+                choice.chosen().settings(), Map.of(), s -> { });
+        return new Fit(sc.rows(), sc.best(), lab.outputs(), lab.onehot() ? "onehot" : "real", lab.mean(), choice, sc.timing(), sc.solutions());
+    }
+
+    /**
+     * What {@link #fit} returns.
+     *
+     * @param regs      one row per grid value, in grid order (errors as paper B's: train MSE, train accuracy, test MSE, test accuracy)
+     * @param best      index into regs of the best row (test accuracy for classes, else test MSE; train figures without a test set)
+     * @param solutions the coefficients of every reg, [output][point], in grid order
+     */
+    public record Fit(List<Reg> regs, int best, int outputs, String targets, double labelMean, RidgePlan.Choice plan,
+                      KernelRidge.Timing timing, List<KernelRidge.Solution> solutions) {
+        public Reg bestRow() {
+            return best < 0 ? null : regs.get(best);
+        }
+    }
+
+    static double[] shifts(double[] regs, Convention convention) {
+        double[] shifts = new double[regs.length];
+        for (int i = 0; i < regs.length; i++) {
+            shifts[i] = convention == Convention.PAPER_A ? regs[i] / 2 : regs[i];
+        }
+        return shifts;
+    }
+
+    /** A caller's kernel matrix lent to the scoring pass: closing it does not close the caller's. */
+    private record Borrowed(KernelMatrix k) implements KernelMatrix {
+        @Override public int rows() { return k.rows(); }
+        @Override public int cols() { return k.cols(); }
+        @Override public DType dtype() { return k.dtype(); }
+        @Override public double get(int i, int j) { return k.get(i, j); }
+        @Override public java.lang.foreign.MemorySegment row(int i) { return k.row(i); }
+        @Override public void copyRows(int i0, Matrix dst) { k.copyRows(i0, dst); }
+        @Override public void gather(int[] rows, int[] cols, Matrix dst) { k.gather(rows, cols, dst); }
+        @Override public void multiply(double[] v, double[] out) { k.multiply(v, out); }
+        @Override public void multiply(Matrix v, Matrix out) { k.multiply(v, out); }
+        @Override public void close() { }
+    }
+
+    private record Scored(List<Reg> rows, int best, double[][] trainPred, double[][] testPred, List<KernelRidge.Solution> solutions,
+                          KernelRidge.Timing timing, double predictionSeconds) {
+    }
+
+    /**
+     * The one solve-and-score pass of both entry points: every reg not in {@code resumed} through {@link KernelRidge}
+     * ({@code onSolved} sees each as it finishes), then K·X and K_test·X for all regs at once (one product each), the
+     * true residual ‖(K + sI)x − y‖/‖y‖ per reg from that product, the errors per reg and the best row.
+     */
+    private static Scored solveAndScore(KernelProvider provider, Reporter rep, KernelMatrix k, java.util.function.Supplier<KernelMatrix> testKernel,
+                                        Labels lab, Labels labTest, double[] regs, double[] shifts, KernelRidge.Settings settings,
+                                        Map<Integer, KernelRidge.Solution> resumed, java.util.function.Consumer<KernelRidge.Solution> onSolved) {
+        List<String> names = new ArrayList<>();
+        for (double reg : regs) {
+            names.add("reg " + reg);
+        }
+        List<KernelRidge.Solution> sols = new ArrayList<>(resumed.values());
+        KernelRidge.Timing timing;
+        double[][] trainPred;
+        double[][] testPred;
+        long tp;
+        try (Matrix y = targetsMatrix(lab)) {
+            KernelRidge.Problem prob = new KernelRidge.Problem(k, y, shifts, names,
+                    "use a larger reg value (K is singular here: duplicated points, or a kernel of low rank)");
+            int total = regs.length - resumed.size();
+            int[] done = {0};
+            KernelRidge.Result res = KernelRidge.solve(provider, prob, settings, resumed.keySet(), new KernelRidge.Listener() {
+                @Override
+                public void phase(String what) {
+                    rep.progress(what, "regs", done[0], total);
+                }
+
+                @Override
+                public void iteration(int iteration, int active, int columns, double worst) {
+                    rep.progress(String.format(Locale.ROOT, "cg iteration %d, residual %.1e", iteration, worst), "columns", columns - active, columns);
+                }
+
+                @Override
+                public void solved(KernelRidge.Solution s) {
+                    done[0]++;
+                    onSolved.accept(s);
+                    rep.note(String.format(Locale.ROOT, "reg %.4g: %d iteration%s, residual %.2e%s (%s)", regs[s.index()], s.iterations(),
+                            s.iterations() == 1 ? "" : "s", s.residual(), s.converged() ? "" : ", NOT converged: " + s.stop(), s.method()));
+                }
+            });
+            sols.addAll(res.solutions());
+            timing = res.timing();
+        }
+        tp = System.nanoTime();
+        sols.sort(java.util.Comparator.comparingInt(KernelRidge.Solution::index));
+        trainPred = predict(rep, k, sols, lab.outputs(), "train predictions");
+        if (testKernel != null) {
+            try (KernelMatrix kt = testKernel.get()) {
+                testPred = predict(rep, kt, sols, lab.outputs(), "test predictions");
+            }
+        } else {
+            testPred = null;
+        }
+        double predSeconds = (System.nanoTime() - tp) / 1e9;
+        List<Reg> rows = new ArrayList<>();
+        for (int q = 0; q < sols.size(); q++) {
+            KernelRidge.Solution s = sols.get(q);
+            double[][] ptr = slice(trainPred, q, lab.outputs());
+            double[][] pte = testPred == null ? null : slice(testPred, q, lab.outputs());
+            rows.add(new Reg(s.index(), regs[s.index()], shifts[s.index()], mse(ptr, lab), accuracy(ptr, lab),
+                    pte == null ? Double.NaN : mse(pte, labTest), pte == null ? Double.NaN : accuracy(pte, labTest),
+                    residual(trainPred, s, lab, shifts[s.index()], q), s.residual(), s.iterations(), s.converged(), s.stop(), s.method(),
+                    resumed.containsKey(s.index())));
+        }
+        int best = best(rows, testPred != null, lab.onehot() || isBinary(lab));
+        return new Scored(rows, best, trainPred, testPred, sols, timing, predSeconds);
     }
 
     // ---------------------------------------------------------------- targets
@@ -311,8 +431,8 @@ public final class KrrWorkflow {
     // ---------------------------------------------------------------- predictions and errors
 
     /** K·X for every reg's coefficients at once: an n × (regs·C) matrix, column q·C + k = reg q, output k (rows: points). */
-    private static double[][] predict(Context c, KernelMatrix k, List<KernelRidge.Solution> sols, int outputs, String phase) {
-        c.reporter().progress(phase, "products", 0, 1);
+    private static double[][] predict(Reporter rep, KernelMatrix k, List<KernelRidge.Solution> sols, int outputs, String phase) {
+        rep.progress(phase, "products", 0, 1);
         int n = k.cols();
         int m = sols.size() * outputs;
         try (Matrix x = Matrix.allocate(n, m, DType.F64); Matrix out = Matrix.allocate(k.rows(), m, DType.F64)) {
@@ -332,13 +452,6 @@ public final class KrrWorkflow {
                 }
             }
             return cols;
-        }
-    }
-
-    private static double[][] predictTest(Context c, KernelSpec spec, Matrix xt, Matrix x, DType dtype, List<KernelRidge.Solution> sols,
-                                          int outputs) {
-        try (KernelMatrix kt = c.provider().implicitGram(spec, xt, x, dtype, 0, KernelProvider.Progress.NONE)) {
-            return predict(c, kt, sols, outputs, "test predictions");
         }
     }
 

@@ -38,15 +38,20 @@ public record RegGrid(String spec, double[] values) {
             case "paper-a" -> new double[] {0, 0.001, 0.01, 0.1, 1, 10, 100, 1000};
             default -> t.contains(":") ? range(s) : list(s);
         };
+        check(v, "--regs " + s);
+        return new RegGrid(s, v);
+    }
+
+    /** A grid must hold at least one value, every one finite and >= 0; {@code what} names it in the error. */
+    public static void check(double[] v, String what) {
         if (v.length == 0) {
-            throw new TangentException("--regs " + s + ": no values");
+            throw new TangentException(what + ": no values");
         }
         for (double x : v) {
             if (!(x >= 0) || Double.isInfinite(x)) {
-                throw new TangentException("--regs " + s + ": every value must be finite and >= 0, found " + x);
+                throw new TangentException(what + ": every value must be finite and >= 0, found " + x);
             }
         }
-        return new RegGrid(s, v);
     }
 
     /** 10^linspace(lo, hi, count) as numpy computes it (start + i·step, the last value exactly hi). */

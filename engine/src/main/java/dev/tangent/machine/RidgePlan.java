@@ -146,55 +146,17 @@ public final class RidgePlan {
         int n = x.rows();
         int p = Math.min(n, SAMPLE);
         int[] idx = NystromPreconditioner.landmarks(n, p, seed);
-        dev.tangent.compute.Backend b = provider.backend();
         try (dev.tangent.memory.Matrix xs = dev.tangent.memory.Matrix.allocate(p, x.cols(), dtype)) {
             for (int a = 0; a < p; a++) {
                 x.rows(idx[a], 1).copyInto(xs.rows(a, 1));
             }
             double gram = Double.POSITIVE_INFINITY;
-            double[] eig = new double[p];
-            double product = Double.POSITIVE_INFINITY;
-            double potrf = Double.POSITIVE_INFINITY;
-            double potrf64 = Double.POSITIVE_INFINITY;
+            Sample sample = null;
             for (int rep = 0; rep < 2; rep++) {
                 long t0 = System.nanoTime();
                 try (dev.tangent.compute.KernelMatrix k = provider.gram(spec, xs, null, dtype, dev.tangent.compute.KernelProvider.Progress.NONE)) {
                     gram = Math.min(gram, (System.nanoTime() - t0) / 1e9);
-                    try (dev.tangent.memory.Matrix v = dev.tangent.memory.Matrix.allocate(p, 1, DType.F64);
-                         dev.tangent.memory.Matrix o = dev.tangent.memory.Matrix.allocate(p, 1, DType.F64)) {
-                        long t1 = System.nanoTime();
-                        k.multiply(v, o);
-                        product = Math.min(product, (System.nanoTime() - t1) / 1e9);
-                    }
-                    if (rep == 1) {
-                        try (dev.tangent.memory.Matrix f = dev.tangent.memory.Matrix.allocate(p, p, DType.F64)) {
-                            k.copyRows(0, f);
-                            if (b.syevd(f, eig) != 0) {
-                                Arrays.fill(eig, 0);
-                            }
-                        }
-                    }
-                    for (DType t : new DType[] {dtype, DType.F64}) {
-                        try (dev.tangent.memory.Matrix f = dev.tangent.memory.Matrix.allocate(p, p, t)) {
-                            k.copyRows(0, f);
-                            double trace = 0;
-                            for (int i = 0; i < p; i++) {
-                                trace += f.get(i, i);
-                            }
-                            for (int i = 0; i < p; i++) {
-                                f.set(i, i, f.get(i, i) + trace / p * 1e-3);
-                            }
-                            long t2 = System.nanoTime();
-                            b.potrf(f);
-                            double sec = (System.nanoTime() - t2) / 1e9;
-                            if (t == dtype) {
-                                potrf = Math.min(potrf, sec);
-                            }
-                            if (t == DType.F64) {
-                                potrf64 = Math.min(potrf64, sec);
-                            }
-                        }
-                    }
+                    sample = sample(provider, k, dtype, rep == 1, sample);
                 }
             }
             double cross = Double.POSITIVE_INFINITY;
@@ -206,25 +168,115 @@ public final class RidgePlan {
                     cross = Math.min(cross, (System.nanoTime() - t0) / 1e9);
                 }
             }
-            double gemm = Double.POSITIVE_INFINITY;
-            int g = 1024;
-            try (dev.tangent.memory.Matrix a = dev.tangent.memory.Matrix.allocate(g, g, DType.F64);
-                 dev.tangent.memory.Matrix c = dev.tangent.memory.Matrix.allocate(g, g, DType.F64)) {
-                for (int rep = 0; rep < 3; rep++) {
-                    long t0 = System.nanoTime();
-                    b.gemm(false, false, 1.0, a, a, 0.0, c);
-                    gemm = Math.min(gemm, (System.nanoTime() - t0) / 1e9);
-                }
-            }
             double pp = p;
+            return sample.measured(n, gram / (pp * pp), p > 1 ? cross / ((double) h * (p - h)) : gram / (pp * pp), gemm(provider.backend()));
+        }
+    }
+
+    /**
+     * The same measurement on a Gram the caller already holds (n × n, stored): the sample is a principal submatrix of
+     * {@code k} gathered at uniformly drawn points; the Gram's own rates are 0 (it exists).
+     */
+    public static Measured measure(dev.tangent.compute.KernelProvider provider, dev.tangent.compute.KernelMatrix k, long seed) {
+        int n = k.rows();
+        int p = Math.min(n, SAMPLE);
+        int[] idx = NystromPreconditioner.landmarks(n, p, seed);
+        Sample sample = null;
+        for (int rep = 0; rep < 2; rep++) {
+            dev.tangent.memory.Matrix m = dev.tangent.memory.Matrix.allocate(p, p, k.dtype());
+            try {
+                k.gather(idx, idx, m);
+            } catch (RuntimeException e) {
+                m.close();
+                throw e;
+            }
+            try (dev.tangent.compute.KernelMatrix ks = provider.adopt(m)) { // closes m
+                sample = sample(provider, ks, k.dtype(), rep == 1, sample);
+            }
+        }
+        return sample.measured(n, 0, 0, gemm(provider.backend()));
+    }
+
+    /** The rates one sample Gram gives (best of the repetitions so far) and, once, its eigenvalues. */
+    private record Sample(int p, double product, double potrf, double potrf64, double[] eig) {
+        Measured measured(int n, double gramEntry, double crossEntry, double gemm) {
+            double pp = p;
+            int g = GEMM_ORDER;
             Rates rates = new Rates(2.0 * g * g * g / gemm, pp * pp * pp / 3 / potrf, pp * pp * pp / 3 / potrf64, product / (pp * pp),
-                    gram / (pp * pp), p > 1 ? cross / ((double) h * (p - h)) : gram, Rates.EIGH_PER_POTRF);
+                    gramEntry, crossEntry, Rates.EIGH_PER_POTRF);
             double[] desc = new double[p];
             for (int i = 0; i < p; i++) {
                 desc[i] = eig[p - 1 - i];
             }
             return new Measured(rates, new Spectrum(n, desc));
         }
+    }
+
+    private static final int GEMM_ORDER = 1024;
+
+    private static Sample sample(dev.tangent.compute.KernelProvider provider, dev.tangent.compute.KernelMatrix k, DType dtype,
+                                 boolean eigenvalues, Sample before) {
+        int p = k.rows();
+        dev.tangent.compute.Backend b = provider.backend();
+        double product;
+        try (dev.tangent.memory.Matrix v = dev.tangent.memory.Matrix.allocate(p, 1, DType.F64);
+             dev.tangent.memory.Matrix o = dev.tangent.memory.Matrix.allocate(p, 1, DType.F64)) {
+            long t1 = System.nanoTime();
+            k.multiply(v, o);
+            product = (System.nanoTime() - t1) / 1e9;
+        }
+        double[] eig = before == null ? new double[p] : before.eig();
+        if (eigenvalues) {
+            try (dev.tangent.memory.Matrix f = dev.tangent.memory.Matrix.allocate(p, p, DType.F64)) {
+                k.copyRows(0, f);
+                if (b.syevd(f, eig) != 0) {
+                    Arrays.fill(eig, 0);
+                }
+            }
+        }
+        double potrf = Double.POSITIVE_INFINITY;
+        double potrf64 = Double.POSITIVE_INFINITY;
+        for (DType t : new DType[] {dtype, DType.F64}) {
+            try (dev.tangent.memory.Matrix f = dev.tangent.memory.Matrix.allocate(p, p, t)) {
+                k.copyRows(0, f);
+                double trace = 0;
+                for (int i = 0; i < p; i++) {
+                    trace += f.get(i, i);
+                }
+                for (int i = 0; i < p; i++) {
+                    f.set(i, i, f.get(i, i) + trace / p * 1e-3);
+                }
+                long t2 = System.nanoTime();
+                b.potrf(f);
+                double sec = (System.nanoTime() - t2) / 1e9;
+                if (t == dtype) {
+                    potrf = Math.min(potrf, sec);
+                }
+                if (t == DType.F64) {
+                    potrf64 = Math.min(potrf64, sec);
+                }
+            }
+        }
+        if (before != null) {
+            product = Math.min(product, before.product());
+            potrf = Math.min(potrf, before.potrf());
+            potrf64 = Math.min(potrf64, before.potrf64());
+        }
+        return new Sample(p, product, potrf, potrf64, eig);
+    }
+
+    private static double gemm(dev.tangent.compute.Backend b) {
+        double gemm = Double.POSITIVE_INFINITY;
+        int g = GEMM_ORDER;
+        try (dev.tangent.memory.Matrix a = dev.tangent.memory.Matrix.allocate(g, g, DType.F64);
+             dev.tangent.memory.Matrix c = dev.tangent.memory.Matrix.allocate(g, g, DType.F64)) {
+            for (int rep = 0; rep < 3; rep++) {
+                long t0 = System.nanoTime();
+                b.gemm(false, false, 1.0, a, a, 0.0, c);
+                gemm = Math.min(gemm, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        return gemm;
     }
 
     static final int[] NYSTROM_RANKS = {250, 500, 1000, 2000, 4000, 8000, 16000};
@@ -276,7 +328,7 @@ public final class RidgePlan {
         if (best == null) {
             Candidate first = all.isEmpty() ? null : all.get(0);
             throw new TangentException(String.format(Locale.ROOT, "--solver %s: no plan fits: %s (memory budget %s; see --dry-run, "
-                    + "--memory, --precision float32)", f, first == null ? "no candidate" : first.why(), MemoryBudget.human(s.budget())));
+                    + "--memory, --dtype f32)", f, first == null ? "no candidate" : first.why(), MemoryBudget.human(s.budget())));
         }
         return new Choice(best, all, rates, spec, s.budget());
     }
