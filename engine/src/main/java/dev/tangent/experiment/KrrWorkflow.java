@@ -148,7 +148,8 @@ public final class KrrWorkflow {
                     sv.family(), sv.factorizations(), sv.nystromRank(), sv.matrixFree());
             c.reporter().progress("measuring rates", "steps", 0, 1);
             RidgePlan.Measured measured = RidgePlan.measure(c.provider(), r.spec(), train.x(), dtype, sv.seed());
-            RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), sv.seed());
+            RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), sv.seed(),
+                    c.provider().inPlaceAndMatrixFree());
             if (r.dryRun()) {
                 return new Result(n, nt, lab.outputs(), lab.onehot() ? "onehot" : "real", lab.mean(), choice, null, -1, Map.of(), null);
             }
@@ -167,7 +168,9 @@ public final class KrrWorkflow {
                         : c.provider().implicitGram(r.spec(), train.x(), null, dtype, chosen.storedRows(), gp)) {
                     seconds.put("gram", (System.nanoTime() - tg) / 1e9);
                     sc = solveAndScore(c.provider(), c.reporter(), k,
-                            test == null ? null : () -> c.provider().implicitGram(r.spec(), test.x(), train.x(), dtype, 0, KernelProvider.Progress.NONE),
+                            test == null ? null : () -> c.provider().inPlaceAndMatrixFree()
+                                    ? c.provider().implicitGram(r.spec(), test.x(), train.x(), dtype, 0, KernelProvider.Progress.NONE)
+                                    : c.provider().gram(r.spec(), test.x(), train.x(), dtype, KernelProvider.Progress.NONE),
                             lab, labTest, regs, shifts, chosen.settings(), resumed,
                             s -> {
                                 save(dir, s, regs[s.index()], key(keyBase, regs[s.index()], shifts[s.index()]));
@@ -232,7 +235,7 @@ public final class KrrWorkflow {
         RidgePlan.Shape shape = new RidgePlan.Shape(n, 0, lab.outputs(), shifts, k.dtype(), tol, solve.maxIterations(), fixed, budget,
                 solve.family(), solve.factorizations(), solve.nystromRank(), false);
         RidgePlan.Measured measured = RidgePlan.measure(provider, k, solve.seed());
-        RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), solve.seed());
+        RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), solve.seed(), provider.inPlaceAndMatrixFree());
         Scored sc = solveAndScore(provider, reporter, k, kTest == null ? null : () -> new Borrowed(kTest), lab, labTest, regs, shifts,
                 choice.chosen().settings(), Map.of(), s -> { });
         return new Fit(sc.rows(), sc.best(), lab.outputs(), lab.onehot() ? "onehot" : "real", lab.mean(), choice, sc.timing(), sc.solutions());

@@ -283,6 +283,15 @@ public final class RidgePlan {
 
     /** Chooses; throws a one-line {@link TangentException} when nothing the user allowed fits. */
     public static Choice choose(Shape s, Rates rates, Spectrum spec, long seed) {
+        return choose(s, rates, spec, seed, true);
+    }
+
+    /**
+     * Chooses among the candidates a provider can run: without {@code inPlaceAndMatrixFree} (see
+     * {@link dev.tangent.compute.KernelProvider#inPlaceAndMatrixFree}) in-place factors and matrix-free kernels are
+     * listed but not feasible.
+     */
+    public static Choice choose(Shape s, Rates rates, Spectrum spec, long seed, boolean inPlaceAndMatrixFree) {
         List<Candidate> all = new ArrayList<>();
         Family f = s.family();
         if (f == Family.AUTO || f == Family.EIGH) {
@@ -318,6 +327,11 @@ public final class RidgePlan {
                     all.add(best);
                 }
             }
+        }
+        if (!inPlaceAndMatrixFree) {
+            all.replaceAll(c -> c.feasible() && (c.settings().inPlace() || !c.storedGram())
+                    ? new Candidate(c.name(), c.settings(), c.storedGram(), c.storedRows(), c.bytes(), c.seconds(), c.iterations(),
+                    "this provider has no in-place factor or matrix-free kernel") : c);
         }
         Candidate best = null;
         for (Candidate c : all) {
