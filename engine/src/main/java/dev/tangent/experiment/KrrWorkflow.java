@@ -63,6 +63,10 @@ public final class KrrWorkflow {
 
     /** @param labelMean subtracted from the targets; NaN: 1/C for one-hot (0.1 for 10 classes), else 0 */
     public record Targets(Convention convention, TargetKind kind, double labelMean) {
+        /** Paper B's: shift = reg, class ids one-hot minus 1/C (0.1 for 10 classes), real targets as given. */
+        public static Targets paperB() {
+            return new Targets(Convention.PAPER_B, TargetKind.AUTO, Double.NaN);
+        }
     }
 
     /**
@@ -74,6 +78,11 @@ public final class KrrWorkflow {
      */
     public record Solve(RidgePlan.Family family, DType precision, double tol, int maxIterations, int factorizations, int nystromRank,
                         Boolean matrixFree, long memory, long seed) {
+        /** The plan's choice of solver within what the system has available, to the default tolerance of {@code precision}. */
+        public static Solve auto(DType precision) {
+            return new Solve(RidgePlan.Family.AUTO, precision, Double.NaN, 1000, -1, 0, null, -1, 0);
+        }
+
         double tolerance() {
             return Double.isNaN(tol) ? precision == DType.F32 ? 1e-6 : 1e-10 : tol;
         }
