@@ -417,7 +417,9 @@ public final class RidgePlan {
         int[] itArr = new int[s.shifts().length];
         Arrays.fill(itArr, its);
         return new Candidate("eigh", set, true, 0, mem, times(r.gramEntry() * n * n, factor, iter, finalSeconds(s, r, true, 0)), itArr,
-                mem > s.budget() ? "eigh needs the Gram, its copy and LAPACK's workspace (4 n^2 elements, " + MemoryBudget.human(mem) + ")" : null);
+                mem > s.budget() ? "eigh needs the Gram, its copy and LAPACK's workspace (4 n^2 elements, " + MemoryBudget.human(mem) + ")"
+                        : 1 + 6 * n + 2 * n * n > Integer.MAX_VALUE ? "LAPACK's ?syevd workspace of 2 n^2 elements exceeds its 32-bit sizes (n <= 32,765)"
+                        : null);
     }
 
     /**

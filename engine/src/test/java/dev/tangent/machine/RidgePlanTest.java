@@ -56,6 +56,10 @@ class RidgePlanTest {
         assertTrue(eigh.bytes() >= 4 * GRAM, "K, its copy and LAPACK's workspace: " + eigh.bytes());
         assertFalse(eigh.feasible());
         assertTrue(c.chosen().feasible() && c.chosen().bytes() <= 20L << 30);
+        // with memory enough, LAPACK's 32-bit workspace size (1 + 6n + 2n² > 2^31 − 1 at n = 60,000) still rules it out
+        RidgePlan.Candidate big = named(choose(RidgePlan.Family.AUTO, 1L << 40, true), "eigh");
+        assertFalse(big.feasible());
+        assertTrue(big.why().contains("32-bit"), big.why());
     }
 
     @Test
