@@ -1,6 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.data.Normalization;
+import dev.tangent.experiment.BenchWorkflow;
 import dev.tangent.experiment.BoundWorkflow;
 import dev.tangent.experiment.CertifyWorkflow;
 import dev.tangent.experiment.DataWorkflow;
@@ -154,8 +155,8 @@ final class Converters {
         }
     }
 
-    static final class TargetKinds extends EnumChoice<dev.tangent.experiment.KrrWorkflow.TargetKind> {
-        TargetKinds() {
+    static final class KrrTargetKinds extends EnumChoice<dev.tangent.experiment.KrrWorkflow.TargetKind> {
+        KrrTargetKinds() {
             super(dev.tangent.experiment.KrrWorkflow.TargetKind.class);
         }
     }
@@ -174,6 +175,42 @@ final class Converters {
         }
     }
 
+    static final class FitModels extends EnumChoice<dev.tangent.experiment.FitWorkflow.ModelKind> {
+        FitModels() {
+            super(dev.tangent.experiment.FitWorkflow.ModelKind.class);
+        }
+    }
+
+    static final class Solvers extends EnumChoice<dev.tangent.experiment.FitWorkflow.Solver> {
+        Solvers() {
+            super(dev.tangent.experiment.FitWorkflow.Solver.class);
+        }
+    }
+
+    static final class TargetKinds extends EnumChoice<dev.tangent.experiment.FitWorkflow.TargetKind> {
+        TargetKinds() {
+            super(dev.tangent.experiment.FitWorkflow.TargetKind.class);
+        }
+    }
+
+    static final class FeatureCaches extends EnumChoice<dev.tangent.experiment.FitWorkflow.FeatureCache> {
+        FeatureCaches() {
+            super(dev.tangent.experiment.FitWorkflow.FeatureCache.class);
+        }
+    }
+
+    static final class Shuffles extends EnumChoice<dev.tangent.network.BatchOrder.Shuffle> {
+        Shuffles() {
+            super(dev.tangent.network.BatchOrder.Shuffle.class);
+        }
+    }
+
+    static final class RegGrids extends EnumChoice<dev.tangent.experiment.RegularizationGrid> {
+        RegGrids() {
+            super(dev.tangent.experiment.RegularizationGrid.class);
+        }
+    }
+
     /**
      * The compute backends this build has. A backend that may be missing at run time is listed with its availability
      * when it is added (a CUDA provider, say); today both run everywhere (OpenBLAS falls back with a reason).
@@ -185,6 +222,13 @@ final class Converters {
             add("openblas", "openblas");
             add("java", "java");
             add("scalar", "scalar");
+        }
+    }
+
+    static final class BenchInputs extends EnumChoice<BenchWorkflow.Inputs> {
+        BenchInputs() {
+            super(BenchWorkflow.Inputs.class);
+            alias("centered", BenchWorkflow.Inputs.CENTRED);
         }
     }
 }

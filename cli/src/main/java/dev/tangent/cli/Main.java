@@ -50,6 +50,8 @@ public final class Main implements Runnable {
         m.put("krr", KrrCommand.class);
         m.put("predict", PredictCommand.class);
         m.put("equivalence", EquivalenceCommand.class);
+        m.put("fit", FitCommand.class);
+        m.put("rf-gram", RfGramCommand.class);
         m.put("bound", BoundCommand.class);
         m.put("certify", CertifyCommand.class);
         m.put("bench", BenchCommand.class);
