@@ -34,7 +34,15 @@ public final class Figure {
     /**
      * @param color index into the palette (series of the same color are one quantity, e.g. solid KM and dotted NN)
      */
-    public record Series(String name, double[] x, double[] y, boolean line, boolean markers, int color) {
+    public record Series(String name, double[] x, double[] y, boolean line, boolean markers, int color, boolean reference) {
+        public Series(String name, double[] x, double[] y, boolean line, boolean markers, int color) {
+            this(name, x, y, line, markers, color, false);
+        }
+
+        /** The same points drawn as reference values (diamond markers, no line): a paper's numbers beside a run's. */
+        public Series asReference() {
+            return new Series(name, x, y, false, true, color, true);
+        }
     }
 
     public record Panel(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Series> series) {
@@ -106,20 +114,32 @@ public final class Figure {
 
     private static XYChart chart(Panel p, int w, int h) {
         XYChart c = new XYChartBuilder().width(w).height(h).title(p.title()).xAxisTitle(p.xLabel()).yAxisTitle(p.yLabel()).build();
-        Styler.LegendPosition pos = Styler.LegendPosition.InsideNE;
-        c.getStyler().setLegendPosition(pos);
+        // legends outside the data (right of the plot), so that no curve's points hide under it
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setPlotBackgroundColor(Color.WHITE);
         c.getStyler().setLegendBorderColor(Color.LIGHT_GRAY);
-        c.getStyler().setXAxisLogarithmic(p.logX());
-        c.getStyler().setYAxisLogarithmic(p.logY());
+        // log axes are drawn as log10 of the values on a linear axis, so that every tick gets a label in plain
+        // numbers (XChart's own log axis labels only whole decades, in mixed notation: "1000" beside "1E4")
+        if (p.logX()) {
+            c.setCustomXAxisTickLabelsFormatter(Figure::logTickLabel);
+        }
+        if (p.logY()) {
+            c.setCustomYAxisTickLabelsFormatter(Figure::logTickLabel);
+        }
+        if (!p.logX()) {
+            c.setCustomXAxisTickLabelsFormatter(Figure::tickLabel);
+        }
+        if (!p.logY()) {
+            c.setCustomYAxisTickLabelsFormatter(Figure::tickLabel);
+        }
         c.getStyler().setMarkerSize(6);
         for (Series s : p.series()) {
             double[][] xy = keep(s.x(), s.y(), p.logX(), p.logY());
             if (xy[0].length == 0) {
                 continue;
             }
-            XYSeries series = c.addSeries(s.name(), xy[0], xy[1]);
+            XYSeries series = c.addSeries(s.name(), p.logX() ? log10(xy[0]) : xy[0], p.logY() ? log10(xy[1]) : xy[1]);
             Color col = PALETTE[Math.floorMod(s.color(), PALETTE.length)];
             series.setLineColor(col);
             series.setMarkerColor(col);
@@ -128,7 +148,7 @@ public final class Figure {
                 series.setLineStyle(new java.awt.BasicStroke(0f));
                 series.setLineColor(new Color(0, 0, 0, 0));
             }
-            series.setMarker(s.markers() ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            series.setMarker(!s.markers() ? SeriesMarkers.NONE : s.reference() ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
         }
         return c;
     }
@@ -147,5 +167,34 @@ public final class Figure {
             }
         }
         return new double[][] {java.util.Arrays.copyOf(kx, n), java.util.Arrays.copyOf(ky, n)};
+    }
+
+    private static double[] log10(double[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Math.log10(v[i]);
+        }
+        return out;
+    }
+
+    /**
+     * The label of a tick at t = log10(value) on a log axis: the value in plain decimal notation, exact at whole decades
+     * ("0.001", "1", "10000"), else to two significant digits ("3.2", "0.0032", "320").
+     */
+    public static String logTickLabel(double t) {
+        double r = Math.rint(t);
+        if (Math.abs(t - r) < 1e-9) {
+            return java.math.BigDecimal.ONE.scaleByPowerOfTen((int) r).toPlainString();
+        }
+        return new java.math.BigDecimal(Math.pow(10, t)).round(new java.math.MathContext(2)).stripTrailingZeros().toPlainString();
+    }
+
+    /** The label of a tick on a linear axis: the shortest plain decimal of the value ("0.05", not ".05"; "1000", "0.5"). */
+    public static String tickLabel(double v) {
+        if (v == 0) {
+            return "0";
+        }
+        // ticks are multiples of 1, 2, 2.5 or 5 × 10^k: 12 significant digits remove the step's rounding noise
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(12)).stripTrailingZeros().toPlainString();
     }
 }

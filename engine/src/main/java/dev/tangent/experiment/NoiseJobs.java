@@ -1,0 +1,354 @@
+package dev.tangent.experiment;
+
+import dev.tangent.TangentException;
+import dev.tangent.compute.KernelMatrix;
+import dev.tangent.compute.KernelProviders;
+import dev.tangent.data.DataSource;
+import dev.tangent.data.Dataset;
+import dev.tangent.data.Input;
+import dev.tangent.data.Normalization;
+import dev.tangent.data.Selection;
+import dev.tangent.io.AtomicFile;
+import dev.tangent.io.RunDirectory;
+import dev.tangent.kernel.KernelSpec;
+import dev.tangent.memory.DType;
+import dev.tangent.memory.Matrix;
+import dev.tangent.network.BatchOrder;
+import dev.tangent.network.EpochSchedule;
+import dev.tangent.report.Json;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The jobs of a noise sweep ({@link NoiseSweep}), each an immutable, serialisable {@link Job} whose fields are all it
+ * needs: strings, numbers and the absolute path of its prepared dataset, so that a Spark executor runs it as the local
+ * pool does. Three kinds:
+ * <ul>
+ *   <li>{@link PrepJob}: one dataset at one noise level ({@link PrepWorkflow}), the input of every model job at that
+ *       level (stage 1 of a sweep);</li>
+ *   <li>{@link FitJob}: one finite-width model (nn, rf, nt) at one regularisation value ({@link FitWorkflow}): a first-order
+ *       fit costs the same whatever the reg, so the grid is one job per value;</li>
+ *   <li>{@link KrrJob}: one kernel (rf-krr, nt-krr, linear, quadratic) with its whole regularisation grid: the Gram is
+ *       computed once and every reg is a solve of the same matrix, so splitting the grid would recompute the Gram.</li>
+ * </ul>
+ * Every job computes with the provider named by its {@code backend} and {@code threads} fields: the same job gives the
+ * same bits wherever it runs as long as these are the same.
+ */
+public final class NoiseJobs {
+    private NoiseJobs() {
+    }
+
+    /** A job of a sweep: besides running, it reads its own results back from its finished directory. */
+    public sealed interface SweepJob extends Job permits PrepJob, FitJob, KrrJob {
+        /** Bytes of memory the job needs at its peak (the local pool's sizing). */
+        long bytes();
+
+        /** Floating-point operations, roughly (--dry-run's time estimate). */
+        double flops();
+
+        /** The result rows of a finished job's directory (none for a data job). */
+        List<NoiseSweep.Row> rows(Path dir) throws IOException;
+    }
+
+    /** How a job opens its directory: new, the previous interrupted run continued (checkpoints kept), or replaced. */
+    static RunDirectory.Mode mode(Path dir, String command) {
+        RunDirectory.State s = RunDirectory.inspect(dir);
+        if (!s.exists()) {
+            return RunDirectory.Mode.NEW;
+        }
+        return s.resumable() && command.equals(s.command()) ? RunDirectory.Mode.RESUME : RunDirectory.Mode.OVERWRITE;
+    }
+
+    static Context context(String backend, int threads, Reporter reporter, Map<String, Object> description) {
+        KernelProviders.Selection sel = KernelProviders.select(backend, threads);
+        return new Context(sel.provider(), new Provenance(NoiseSweep.version(), "unknown", "(tangent noise job)", description), reporter);
+    }
+
+    /**
+     * One noise level of one dataset: X.npy, Y.npy, Xt.npy, Yt.npy and run.json ({@code tangent data prep}'s files).
+     *
+     * @param n     training samples (Fashion-MNIST: the first n; synth: generated), −1 = the paper's
+     * @param nTest test samples, −1 = the paper's
+     */
+    public record PrepJob(String dataset, int noiseIndex, int n, int nTest, int d, String backend, int threads) implements SweepJob {
+        @Override
+        public String id() {
+            return String.format(Locale.ROOT, "%s-%02d-n%d-t%d", dataset, noiseIndex, n, nTest);
+        }
+
+        @Override
+        public void run(Path dir, Reporter reporter) {
+            Map<String, Object> desc = new LinkedHashMap<>();
+            desc.put("job", id());
+            PrepWorkflow.run(new PrepWorkflow.Request(PrepWorkflow.parseKind(dataset), noiseIndex, n, nTest,
+                    new Output(dir, mode(dir, "data prep") == RunDirectory.Mode.NEW ? RunDirectory.Mode.NEW : RunDirectory.Mode.OVERWRITE)),
+                    context(backend, threads, reporter, desc));
+        }
+
+        @Override
+        public long bytes() {
+            long rows = (long) Math.max(n, 0) + Math.max(nTest, 0);
+            return rows * d * 8L * 2 + (256L << 20);
+        }
+
+        @Override
+        public double flops() {
+            return ((double) Math.max(n, 0) + Math.max(nTest, 0)) * d * 60; // a DCT pair per image, a few passes
+        }
+
+        @Override
+        public List<NoiseSweep.Row> rows(Path dir) {
+            return List.of();
+        }
+    }
+
+    /**
+     * One finite-width model at one regularisation value, trained by {@link FitWorkflow} as the reference trains it:
+     * Adam (rf, nt) or momentum (nn) with the warm-up-then-cosine schedule, or CG on the normal equations (rf and nt on
+     * the synthetic data, as train.py does).
+     *
+     * @param data      absolute path of the prepared dataset's directory (a {@link PrepJob}'s)
+     * @param solver    adam, momentum or cg
+     * @param firstBatch the batch before epoch 15 ({@code batch} from then on)
+     */
+    public record FitJob(String data, String dataset, int noiseIndex, double level, String model, int regIndex, double reg, int width,
+                         int epochs, String solver, int firstBatch, int batch, int maxBatch, long seed, int n, int nTest, int d, int outputs,
+                         String backend, int threads) implements SweepJob {
+        @Override
+        public String id() {
+            return String.format(Locale.ROOT, "%s-%02d-%s-w%d-e%d-reg%02d", dataset, noiseIndex, model, width, epochs, regIndex);
+        }
+
+        @Override
+        public void run(Path dir, Reporter reporter) {
+            FitWorkflow.ModelKind kind = FitWorkflow.ModelKind.valueOf(model.toUpperCase(Locale.ROOT));
+            FitWorkflow.Solver s = FitWorkflow.Solver.valueOf(solver.toUpperCase(Locale.ROOT));
+            boolean nn = kind == FitWorkflow.ModelKind.NN;
+            Path p = Path.of(data);
+            Input train = new Input(DataSource.parse(p.resolve("X.npy").toString(), p.resolve("Y.npy"), "--train"), Selection.ALL, "--train");
+            Input test = new Input(DataSource.parse(p.resolve("Xt.npy").toString(), p.resolve("Yt.npy"), "--test"), Selection.ALL, "--test");
+            EpochSchedule schedule = new EpochSchedule(0.001, epochs, firstBatch, firstBatch == batch ? 0 : EpochSchedule.WARMUP, batch);
+            BatchOrder order = new BatchOrder(nn ? BatchOrder.Shuffle.BUFFER : BatchOrder.Shuffle.NONE, 128, false, 91, false);
+            Map<String, Object> desc = new LinkedHashMap<>();
+            desc.put("job", id());
+            desc.put("data", data);
+            FitWorkflow.run(new FitWorkflow.Request(train, test, Normalization.NONE,
+                    new FitWorkflow.Model(kind, width, 1, DType.F32, seed), new FitWorkflow.Targets(FitWorkflow.TargetKind.AUTO, null),
+                    new FitWorkflow.Training(s, reg, schedule, maxBatch, order, FitWorkflow.FeatureCache.AUTO), FitWorkflow.Cg.REFERENCE,
+                    new FitWorkflow.Checkpoints(Math.max(1, epochs / 20), -1), new Output(dir, mode(dir, "fit"))),
+                    context(backend, threads, reporter, desc));
+        }
+
+        long parameters() {
+            return FitWorkflow.parameters(new FitWorkflow.Model(FitWorkflow.ModelKind.valueOf(model.toUpperCase(Locale.ROOT)), width, 1,
+                    DType.F32, seed), d, outputs);
+        }
+
+        @Override
+        public long bytes() {
+            long b = Math.max(maxBatch, batch);
+            return (long) (n + nTest) * d * 4 + parameters() * 4 * 5 + b * width * 4L * 6 + (long) (n + nTest) * width * 4
+                    + (long) d * width * 4 + (384L << 20);
+        }
+
+        @Override
+        public double flops() {
+            double perSample = switch (model) {
+                case "nt" -> 6.0 * d * width;        // forward XW, backward through G, the gradient of G
+                case "rf" -> 2.0 * width * outputs * 3; // features cached: only the read-out
+                default -> 6.0 * d * width + 6.0 * width * outputs;
+            };
+            double cache = model.equals("nn") ? 0 : 2.0 * (n + nTest) * d * width;
+            return cache + (double) epochs * (n + Math.min(nTest, maxBatch)) * perSample + 2.0 * (n + nTest) * perSample / 3;
+        }
+
+        @Override
+        public List<NoiseSweep.Row> rows(Path dir) throws IOException {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> run = (Map<String, Object>) Json.parse(Files.readString(dir.resolve("run.json"), StandardCharsets.UTF_8));
+            double testLoss = number(run.get("test_loss"));
+            return List.of(new NoiseSweep.Row(dataset, noiseIndex, level, model, regIndex, reg, "width " + width,
+                    number(run.get("train_loss")), number(run.get("train_accuracy")), testLoss, number(run.get("test_accuracy"))));
+        }
+    }
+
+    private static double number(Object o) {
+        return o instanceof Number x ? x.doubleValue() : Double.NaN;
+    }
+
+    /**
+     * One kernel's ridge regression over a whole regularisation grid, as Kernel_Fit.py does it (spec §7.5): the
+     * training Gram once, (K + reg·I)X = Y − mean for every reg (the targets one-hot − 0.1 for ten classes, y for one real
+     * output), predictions K X + mean; per reg the train and test mean square error ‖Y − Ŷ‖²/n and accuracy (argmax, or
+     * the sign against the mean) into {@code regs.csv}.
+     *
+     * @param kernel  the kernel spec (ntk2, rf2, poly(c,p))
+     * @param variant what distinguishes jobs of one model beyond the kernel (the polynomial's intercept index)
+     * @param dtype   of the Grams and the solves (f64 where it fits: the reference's float32 Cholesky fails at its
+     *                smallest regs for some kernels; f32 at large n)
+     */
+    public record KrrJob(String data, String dataset, int noiseIndex, double level, String model, String kernel, int variant,
+                         double[] regs, String dtype, int n, int nTest, int d, int outputs, String backend, int threads) implements SweepJob {
+        @Override
+        public String id() {
+            return String.format(Locale.ROOT, "%s-%02d-%s%s-n%d", dataset, noiseIndex, model, variant >= 0 ? "-c" + variant : "", n);
+        }
+
+        @Override
+        public void run(Path dir, Reporter reporter) {
+            Map<String, Object> desc = new LinkedHashMap<>();
+            desc.put("job", id());
+            desc.put("data", data);
+            Context c = context(backend, threads, reporter, desc);
+            RunDirectory.Plan plan = Runs.check(new Output(dir, mode(dir, "noise krr") == RunDirectory.Mode.NEW ? RunDirectory.Mode.NEW
+                    : RunDirectory.Mode.OVERWRITE), "noise krr", false);
+            DType type = DType.parse(dtype);
+            KernelSpec spec = KernelSpec.parse(kernel);
+            Path p = Path.of(data);
+            try (Dataset train = new Input(DataSource.parse(p.resolve("X.npy").toString(), p.resolve("Y.npy"), "--train"), Selection.ALL,
+                    "--train").load(type, Normalization.NONE);
+                 Dataset test = new Input(DataSource.parse(p.resolve("Xt.npy").toString(), p.resolve("Yt.npy"), "--test"), Selection.ALL,
+                         "--test").load(type, Normalization.NONE);
+                 Matrix y = targets(train.y(), outputs, type);
+                 KernelMatrix k = Runs.gram(c, "gram " + id(), spec, train.x(), null);
+                 KernelMatrix kt = Runs.gram(c, "test gram " + id(), spec, test.x(), train.x());
+                 Matrix a = Matrix.allocate(train.size(), outputs, DType.F64);
+                 Matrix pred = Matrix.allocate(train.size(), outputs, DType.F64);
+                 Matrix predT = Matrix.allocate(test.size(), outputs, DType.F64);
+                 RunDirectory out = Runs.open(plan, c)) {
+                double mean = outputs > 1 ? 0.1 : 0;
+                StringBuilder csv = new StringBuilder("reg_index,reg,train_mse,train_accuracy,test_mse,test_accuracy,info\n");
+                for (int i = 0; i < regs.length; i++) {
+                    c.reporter().progress("ridge " + id(), "regs", i, regs.length);
+                    for (int r = 0; r < a.rows(); r++) {
+                        for (int j = 0; j < outputs; j++) {
+                            a.set(r, j, y.get(r, j));
+                        }
+                    }
+                    int info = c.provider().solveShifted(k, regs[i], a);
+                    double[] tr = {Double.NaN, Double.NaN};
+                    double[] te = {Double.NaN, Double.NaN};
+                    if (info == 0) {
+                        k.multiply(a, pred);
+                        kt.multiply(a, predT);
+                        tr = scores(pred, train.y(), mean, outputs);
+                        te = scores(predT, test.y(), mean, outputs);
+                    } else {
+                        c.reporter().note(String.format(Locale.ROOT, "%s: K + %.4g I is not positive definite in %s (leading minor %d); "
+                                + "that reg is left out", id(), regs[i], dtype, info));
+                    }
+                    csv.append(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%d%n", i, regs[i], tr[0], tr[1], te[0], te[1], info));
+                }
+                c.reporter().progress("ridge " + id(), "regs", regs.length, regs.length);
+                AtomicFile.write(out.resolve("regs.csv"), temp -> Files.writeString(temp, csv, StandardCharsets.UTF_8));
+                Map<String, Object> run = new LinkedHashMap<>();
+                run.put("command", "noise krr");
+                run.put("job", id());
+                run.put("kernel", spec.toString());
+                run.put("dtype", dtype);
+                run.put("n_train", train.size());
+                run.put("n_test", test.size());
+                run.put("outputs", outputs);
+                run.put("label_mean", mean);
+                run.put("regs", regs);
+                run.put("solver", "Cholesky of K + reg I per reg (KernelProvider.solveShifted)");
+                Runs.finish(out, run, c);
+            }
+        }
+
+        /** Y − mean: one-hot − 0.1 for ten classes, y itself for one real output. */
+        private static Matrix targets(double[] y, int outputs, DType type) {
+            Matrix m = Matrix.allocate(y.length, outputs, DType.F64);
+            for (int i = 0; i < y.length; i++) {
+                if (outputs == 1) {
+                    m.set(i, 0, y[i]);
+                } else {
+                    for (int j = 0; j < outputs; j++) {
+                        m.set(i, j, (j == (int) y[i] ? 1 : 0) - 0.1);
+                    }
+                }
+            }
+            return m;
+        }
+
+        /** {mean square error ‖Y − Ŷ‖²/n, accuracy} of predictions K·a (before the mean is added back). */
+        static double[] scores(Matrix centred, double[] y, double mean, int outputs) {
+            double se = 0;
+            int right = 0;
+            for (int i = 0; i < y.length; i++) {
+                if (outputs == 1) {
+                    double yhat = centred.get(i, 0) + mean;
+                    se += (y[i] - yhat) * (y[i] - yhat);
+                    right += (yhat - mean > 0) == (y[i] - mean > 0) ? 1 : 0;
+                } else {
+                    int best = 0;
+                    for (int j = 0; j < outputs; j++) {
+                        double yhat = centred.get(i, j) + mean;
+                        double t = j == (int) y[i] ? 1 : 0;
+                        se += (t - yhat) * (t - yhat);
+                        if (centred.get(i, j) > centred.get(i, best)) {
+                            best = j;
+                        }
+                    }
+                    right += best == (int) y[i] ? 1 : 0;
+                }
+            }
+            return new double[] {se / y.length, (double) right / y.length};
+        }
+
+        @Override
+        public long bytes() {
+            long e = DType.parse(dtype).bytes();
+            return (long) n * n * e * 2 + (long) nTest * n * e + (long) (n + nTest) * (d * e + outputs * 8L * 3) + (256L << 20);
+        }
+
+        @Override
+        public double flops() {
+            return (double) n * (n + 2.0 * nTest) * d + regs.length * ((double) n * n * n / 3 + 2.0 * n * n * outputs
+                    + 2.0 * (n + nTest) * n * outputs);
+        }
+
+        @Override
+        public List<NoiseSweep.Row> rows(Path dir) throws IOException {
+            List<NoiseSweep.Row> rows = new ArrayList<>();
+            List<String> lines = Files.readAllLines(dir.resolve("regs.csv"), StandardCharsets.UTF_8);
+            for (String l : lines.subList(1, lines.size())) {
+                String[] f = l.split(",");
+                rows.add(new NoiseSweep.Row(dataset, noiseIndex, level, model, Integer.parseInt(f[0]), Double.parseDouble(f[1]),
+                        variant >= 0 ? "c " + NoiseSweep.polyIntercept(variant) : "", Double.parseDouble(f[2]), Double.parseDouble(f[3]),
+                        Double.parseDouble(f[4]), Double.parseDouble(f[5])));
+            }
+            return rows;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof KrrJob j && j.id().equals(id()) && java.util.Arrays.equals(j.regs, regs) && j.data.equals(data)
+                    && j.kernel.equals(kernel) && j.dtype.equals(dtype) && j.backend.equals(backend) && j.threads == threads;
+        }
+
+        @Override
+        public int hashCode() {
+            return id().hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "KrrJob[" + id() + ", " + kernel + ", regs " + java.util.Arrays.toString(regs) + "]";
+        }
+    }
+
+    static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new TangentException(message);
+        }
+    }
+}
