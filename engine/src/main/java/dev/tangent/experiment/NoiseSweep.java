@@ -451,7 +451,7 @@ public final class NoiseSweep {
         }
         levels.sort(Integer::compare);
         for (int i : levels) {
-            sb.append("| ").append(i).append(" | ").append(String.format(Locale.ROOT, "%.4g", lv.get(i))).append(" |");
+            sb.append("| ").append(i).append(" | ").append(levelLabel(lv.get(i))).append(" |");
             for (Model m : models) {
                 Best b = best.stream().filter(x -> x.noiseIndex() == i && x.model().equals(m.key)).findFirst().orElse(null);
                 double pv = paperValue(dataset, i, m.key);
@@ -461,6 +461,11 @@ public final class NoiseSweep {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** A noise level to three significant digits, plain: 0, 0.214, 1.5, 3, 27. */
+    static String levelLabel(double v) {
+        return v == 0 ? "0" : new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
     /** The figure: best-over-grid accuracy (or normalised error) against the noise level, one curve per model; the paper's points as open markers. */

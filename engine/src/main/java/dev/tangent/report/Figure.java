@@ -112,7 +112,7 @@ public final class Figure {
         g.setTransform(base);
     }
 
-    private static XYChart chart(Panel p, int w, int h) {
+    static XYChart chart(Panel p, int w, int h) {
         XYChart c = new XYChartBuilder().width(w).height(h).title(p.title()).xAxisTitle(p.xLabel()).yAxisTitle(p.yLabel()).build();
         // legends outside the data (right of the plot), so that no curve's points hide under it
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
