@@ -34,14 +34,19 @@ public final class Figure {
     /**
      * @param color index into the palette (series of the same color are one quantity, e.g. solid KM and dotted NN)
      */
-    public record Series(String name, double[] x, double[] y, boolean line, boolean markers, int color, boolean reference) {
+    public record Series(String name, double[] x, double[] y, boolean line, boolean markers, int color, int marker) {
         public Series(String name, double[] x, double[] y, boolean line, boolean markers, int color) {
-            this(name, x, y, line, markers, color, false);
+            this(name, x, y, line, markers, color, 0);
+        }
+
+        /** The same series with marker shape {@code k} (0 circle, 1 diamond, 2 square, 3 triangle, 4 cross, ...). */
+        public Series withMarker(int k) {
+            return new Series(name, x, y, line, markers, color, k);
         }
 
         /** The same points drawn as reference values (diamond markers, no line): a paper's numbers beside a run's. */
         public Series asReference() {
-            return new Series(name, x, y, false, true, color, true);
+            return new Series(name, x, y, false, true, color, 1);
         }
     }
 
@@ -51,6 +56,9 @@ public final class Figure {
     private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
             new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194),
             new Color(127, 127, 127), new Color(188, 189, 34), new Color(23, 190, 207)};
+
+    private static final org.knowm.xchart.style.markers.Marker[] MARKERS = {SeriesMarkers.CIRCLE, SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE,
+            SeriesMarkers.TRIANGLE_UP, SeriesMarkers.CROSS, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.OVAL};
 
     /** Writes {@code base}.png and {@code base}.svg with the panels in a grid of {@code cols} columns. */
     public static void write(Path base, int cols, int panelWidth, int panelHeight, List<Panel> panels) {
@@ -148,7 +156,7 @@ public final class Figure {
                 series.setLineStyle(new java.awt.BasicStroke(0f));
                 series.setLineColor(new Color(0, 0, 0, 0));
             }
-            series.setMarker(!s.markers() ? SeriesMarkers.NONE : s.reference() ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+            series.setMarker(!s.markers() ? SeriesMarkers.NONE : MARKERS[Math.floorMod(s.marker(), MARKERS.length)]);
         }
         return c;
     }
