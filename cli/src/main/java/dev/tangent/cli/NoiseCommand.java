@@ -131,6 +131,9 @@ final class NoiseCommand extends BaseCommand {
             }
             out().printf(Locale.ROOT, "  largest job %s of memory; %d side by side with %d thread%s each (memory available %s)%n",
                     MemoryBudget.human(e.largestJobBytes()), e.pool(), s.threads(), s.threads() == 1 ? "" : "s", MemoryBudget.human(e.budget()));
+            if (e.largestJobBytes() > e.budget()) {
+                out().printf(Locale.ROOT, "  the largest job needs more memory than is available here: this sweep cannot run on this machine%n");
+            }
             out().printf(Locale.ROOT, "  estimated time %s (at %.0f GFLOP/s per thread; nothing was run)%n", duration(e.seconds()),
                     12.0);
             return;

@@ -260,7 +260,8 @@ public final class NoiseSweep {
                     boolean nn = m == Model.NN;
                     String solver = nn ? "momentum" : synth ? "cg" : "adam";
                     // the reference's max_batch_size is 10000 on 60000 samples (6 steps per epoch); a smaller n keeps the steps
-                    int maxBatch = Math.min(10_000, Math.max(1, s.nTrain() / 6));
+                    // CG's products take every sample in batches of up to 10000
+                    int maxBatch = solver.equals("cg") ? Math.min(10_000, s.nTrain()) : Math.min(10_000, Math.max(1, s.nTrain() / 6));
                     int first = nn ? (synth ? 512 : 500) : maxBatch;
                     int batch = nn ? (synth ? 1024 : 1000) : maxBatch;
                     first = Math.min(first, s.nTrain());
