@@ -148,6 +148,24 @@ final class Converters {
         }
     }
 
+    static final class Conventions extends EnumChoice<dev.tangent.experiment.KrrWorkflow.Convention> {
+        Conventions() {
+            super(dev.tangent.experiment.KrrWorkflow.Convention.class);
+        }
+    }
+
+    static final class TargetKinds extends EnumChoice<dev.tangent.experiment.KrrWorkflow.TargetKind> {
+        TargetKinds() {
+            super(dev.tangent.experiment.KrrWorkflow.TargetKind.class);
+        }
+    }
+
+    static final class RidgeSolvers extends EnumChoice<dev.tangent.machine.RidgePlan.Family> {
+        RidgeSolvers() {
+            super(dev.tangent.machine.RidgePlan.Family.class);
+        }
+    }
+
     static final class PrepKinds extends EnumChoice<PrepWorkflow.Kind> {
         PrepKinds() {
             super(PrepWorkflow.Kind.class);

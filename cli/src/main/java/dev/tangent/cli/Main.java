@@ -47,6 +47,7 @@ public final class Main implements Runnable {
         m.put("data", DataCommand.class);
         m.put("gram", GramCommand.class);
         m.put("train", TrainCommand.class);
+        m.put("krr", KrrCommand.class);
         m.put("predict", PredictCommand.class);
         m.put("equivalence", EquivalenceCommand.class);
         m.put("fit", FitCommand.class);

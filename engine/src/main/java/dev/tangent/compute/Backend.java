@@ -43,6 +43,17 @@ public interface Backend {
     /** Solves A·X = B for X in place of {@code b}, given the lower Cholesky factor of A from {@link #potrf}. */
     void potrs(Matrix l, Matrix b);
 
+    /**
+     * Symmetric eigendecomposition in place (LAPACK's {@code ?syevd} where there is one): reads the lower triangle of
+     * the square matrix {@code a}; on return {@code w} holds its eigenvalues in ascending order and row j of {@code a}
+     * the unit eigenvector of {@code w[j]} (so {@code a} holds Qᵀ for A = Q·diag(w)·Qᵀ).
+     *
+     * @return 0 on success, or LAPACK's info &gt; 0 when the iteration failed to converge
+     */
+    default int syevd(Matrix a, double[] w) {
+        throw new UnsupportedOperationException("the " + name() + " backend has no symmetric eigendecomposition");
+    }
+
     static void requireSameType(Matrix... ms) {
         for (Matrix m : ms) {
             if (m.dtype() != ms[0].dtype()) {

@@ -127,6 +127,76 @@ public final class BlasBackend implements Backend {
     }
 
     @Override
+    public int syevd(Matrix a, double[] w) {
+        int n = a.rows();
+        if (a.cols() != n || w.length != n) {
+            throw new IllegalArgumentException("syevd: matrix " + a.rows() + "x" + a.cols() + ", " + w.length + " eigenvalues");
+        }
+        if (!lapacke) {
+            return new JavaBackend(threads).syevd(a, w);
+        }
+        if (n == 0) {
+            return 0;
+        }
+        useThreads();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            // row-major lower == column-major upper; the column-major eigenvectors are then the rows
+            int info;
+            if (a.dtype() == DType.F64) {
+                MemorySegment ws = arena.allocate((long) n * Double.BYTES, Double.BYTES);
+                info = lapacke_h.LAPACKE_dsyevd(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'V', (byte) 'U', n, ptr(a), ld(a), ws);
+                for (int i = 0; i < n; i++) {
+                    w[i] = ws.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i);
+                }
+            } else {
+                MemorySegment ws = arena.allocate((long) n * Float.BYTES, Float.BYTES);
+                info = ssyevd(arena, n, ptr(a), ld(a), ws);
+                for (int i = 0; i < n; i++) {
+                    w[i] = ws.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+                }
+            }
+            if (info < 0) {
+                throw new IllegalStateException("LAPACKE syevd info " + info);
+            }
+            return info;
+        }
+    }
+
+    /**
+     * LAPACKE_ssyevd_work with the workspace LAPACK documents (1 + 6n + 2n² floats, 3 + 5n ints): LAPACKE_ssyevd's own
+     * workspace query returns the size as a float, which rounds 2n² down for n ≥ ~3,000 (LAPACK before 3.12) and then
+     * fails with "parameter 8 had an illegal value". A hand-made downcall, as the symbol is not in the generated bindings.
+     */
+    private static int ssyevd(java.lang.foreign.Arena arena, int n, MemorySegment a, int lda, MemorySegment w) {
+        long lwork = 1 + 6L * n + 2L * n * n;
+        long liwork = 3 + 5L * n;
+        if (lwork > Integer.MAX_VALUE) {
+            throw new TangentException("the f32 eigendecomposition of order " + n + " needs a workspace beyond LAPACK's 32-bit sizes");
+        }
+        dev.tangent.memory.MemoryBudget.require(lwork * Float.BYTES, "the workspace of the eigendecomposition (2 n^2 floats)");
+        MemorySegment work = arena.allocate(lwork * Float.BYTES, 64);
+        MemorySegment iwork = arena.allocate(liwork * Integer.BYTES, 64);
+        try {
+            return (int) Ssyevd.HANDLE.invokeExact(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'V', (byte) 'U', n, a, lda, w, work, (int) lwork, iwork,
+                    (int) liwork);
+        } catch (Throwable t) {
+            throw new IllegalStateException("LAPACKE_ssyevd_work: " + t, t);
+        }
+    }
+
+    /** Looked up on first use, after {@link NativeLibraries#lapacke()} has loaded the library. */
+    private static final class Ssyevd {
+        static final java.lang.invoke.MethodHandle HANDLE = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+            java.lang.foreign.SymbolLookup.loaderLookup().find("LAPACKE_ssyevd_work")
+                    .orElseThrow(() -> new IllegalStateException("LAPACKE_ssyevd_work is not in the loaded liblapacke")),
+            java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
+                    java.lang.foreign.ValueLayout.JAVA_BYTE, java.lang.foreign.ValueLayout.JAVA_BYTE, java.lang.foreign.ValueLayout.JAVA_INT,
+                    java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
+                    java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
+                    java.lang.foreign.ValueLayout.JAVA_INT));
+    }
+
+    @Override
     public void potrs(Matrix l, Matrix b) {
         Backend.requireSameType(l, b);
         if (l.rows() != l.cols() || b.rows() != l.rows()) {

@@ -10,6 +10,9 @@ interface BlockOps {
     /** The strict lower triangle of the square block a ← its upper triangle, transposed. */
     void mirrorUpperToLower(Matrix a);
 
+    /** dst ← src converted exactly from f32 to f64 (same shape; rows [r0, r1) of both). */
+    void widen(Matrix src, Matrix dst, int r0, int r1);
+
     /** Plain loops: the scalar provider's (no Vector API). */
     BlockOps SCALAR = new BlockOps() {
         @Override
@@ -26,6 +29,20 @@ interface BlockOps {
             for (int i = 0; i < a.rows(); i++) {
                 for (int j = 0; j < i; j++) {
                     a.set(i, j, a.get(j, i));
+                }
+            }
+        }
+
+        @Override
+        public void widen(Matrix src, Matrix dst, int r0, int r1) {
+            java.lang.foreign.MemorySegment s = src.segment();
+            java.lang.foreign.MemorySegment d = dst.segment();
+            for (int i = r0; i < r1; i++) {
+                long so = src.byteIndex(i, 0);
+                long dof = dst.byteIndex(i, 0);
+                for (int j = 0; j < src.cols(); j++) {
+                    d.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, dof + 8L * j,
+                            s.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, so + 4L * j));
                 }
             }
         }

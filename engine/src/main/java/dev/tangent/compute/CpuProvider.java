@@ -106,6 +106,13 @@ final class CpuProvider extends HostProvider {
         public void mirrorUpperToLower(Matrix a) {
             Blocks.mirrorUpperToLower(a);
         }
+
+        @Override
+        public void widen(Matrix src, Matrix dst, int r0, int r1) {
+            for (int i = r0; i < r1; i++) {
+                Widening.widen(src.segment(), src.byteIndex(i, 0), dst.segment(), dst.byteIndex(i, 0), src.cols());
+            }
+        }
     };
 
     @Override

@@ -64,12 +64,12 @@ abstract class HostProvider implements KernelProvider {
             out.close();
             throw e;
         }
-        return new HostKernelMatrix(out, backend, threads, out);
+        return new HostKernelMatrix(out, backend, threads, out, blockOps());
     }
 
     @Override
     public KernelMatrix adopt(Matrix k) {
-        return new HostKernelMatrix(k, backend, threads, k);
+        return new HostKernelMatrix(k, backend, threads, k, blockOps());
     }
 
     /** K(X, Y) into {@code out} (X and Y converted to out's dtype when they differ). */
@@ -80,10 +80,7 @@ abstract class HostProvider implements KernelProvider {
         try {
             PanelGram.check(xx, yy, out);
             double[] nx = PanelGram.squaredNorms(xx);
-            double[] ny = yy == null ? nx : PanelGram.squaredNorms(yy);
-            TileMap map = tileMap(spec, nx, ny, xx.cols(), out.dtype());
-            double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
-            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, yy, out, nx, progress, rowsFinal, ahead);
+            gramInto(spec, xx, yy, out, nx, yy == null ? nx : PanelGram.squaredNorms(yy), progress, rowsFinal);
         } finally {
             if (xx != x) {
                 xx.close();
@@ -92,6 +89,43 @@ abstract class HostProvider implements KernelProvider {
                 yy.close();
             }
         }
+    }
+
+    /**
+     * K(X, Y) into {@code out} from operands already in out's dtype and their squared norms ({@code ny == nx} for
+     * y == null): the matrix-free kernel's panels, whose norms are computed once.
+     */
+    void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, double[] nx, double[] ny, Progress progress) {
+        gramInto(spec, x, y, out, nx, ny, progress, null);
+    }
+
+    void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, double[] nx, double[] ny, Progress progress,
+                  java.util.function.IntConsumer rowsFinal) {
+        PanelGram.check(x, y, out);
+        TileMap map = tileMap(spec, nx, ny, x.cols(), out.dtype());
+        double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
+        PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, x, y, out, nx, progress, rowsFinal, ahead);
+    }
+
+    @Override
+    public KernelMatrix implicitGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, int storedRows, Progress progress) {
+        return new ImplicitKernelMatrix(this, spec, x, y, dtype, storedRows, progress);
+    }
+
+    @Override
+    public ShiftedCholesky cholesky(KernelMatrix k, boolean inPlace) {
+        if (inPlace && k instanceof HostKernelMatrix h) {
+            return HostCholesky.inPlace(h);
+        }
+        if (inPlace) {
+            throw new IllegalArgumentException("an in-place factor needs a stored kernel matrix of this provider, found " + k);
+        }
+        return HostCholesky.onCopy(k, backend);
+    }
+
+    @Override
+    public SymmetricSpectrum spectrum(KernelMatrix k) {
+        return HostSpectrum.of(k, backend, blockOps(), threads);
     }
 
     @Override

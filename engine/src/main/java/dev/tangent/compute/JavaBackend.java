@@ -155,6 +155,27 @@ public final class JavaBackend implements Backend {
         }
     }
 
+    /** Householder tridiagonalisation and implicit QL in Java ({@link SymmetricEigen}); n² doubles of heap. */
+    @Override
+    public int syevd(Matrix a, double[] w) {
+        int n = a.rows();
+        if (a.cols() != n || w.length != n) {
+            throw new IllegalArgumentException("syevd: matrix " + a.rows() + "x" + a.cols() + ", " + w.length + " eigenvalues");
+        }
+        if ((long) n * n > Integer.MAX_VALUE - 8) {
+            throw new dev.tangent.TangentException("the Java eigendecomposition holds n^2 values on the heap: n = " + n
+                    + " is too large (at most 46,340); use the OpenBLAS backend");
+        }
+        SymmetricEigen.Decomposition d = SymmetricEigen.decompose(a);
+        System.arraycopy(d.values(), 0, w, 0, n);
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i < n; i++) {
+                a.set(j, i, d.vector(i, j));
+            }
+        }
+        return 0;
+    }
+
     /** Splits [0, m) into per-thread ranges whose starts are multiples of {@code align}. */
     private void parallelRows(int m, int align, RangeTask task) {
         int parts = Math.min(threads, Math.max(1, m / (align * 4)));

@@ -96,4 +96,33 @@ public interface KernelProvider {
      * @return 0 on success, or the order of the leading minor that is not positive definite (LAPACK's info)
      */
     int solveShifted(KernelMatrix k, double shift, Matrix b);
+
+    /**
+     * A matrix-free K(X, Y) ({@code y == null}: K(X, X)) in {@code dtype}: products, rows and gathers recompute the
+     * blocks they need through this provider's Gram loop, so the kernel costs one row panel of memory; the first
+     * {@code storedRows} rows of a K(X, X) are computed once and kept (0: none).
+     */
+    default KernelMatrix implicitGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, int storedRows, Progress progress) {
+        throw new UnsupportedOperationException("the " + name() + " provider has no matrix-free kernel");
+    }
+
+    /**
+     * A Cholesky factor of K + shift·I for a ridge grid, in this provider's memory: on a copy of K, or in place, sharing
+     * K's array (only a kernel this provider stored by {@link #gram} or {@link #adopt}). The default factors a host copy
+     * of K's rows on {@link #backend()}.
+     */
+    default ShiftedCholesky cholesky(KernelMatrix k, boolean inPlace) {
+        if (inPlace) {
+            throw new UnsupportedOperationException("the " + name() + " provider has no in-place factor");
+        }
+        return HostCholesky.onCopy(k, backend());
+    }
+
+    /**
+     * The eigendecomposition of a symmetric K (K unchanged), in this provider's memory. The default decomposes a host
+     * copy of K's rows on {@link #backend()}.
+     */
+    default SymmetricSpectrum spectrum(KernelMatrix k) {
+        return HostSpectrum.of(k, backend(), BlockOps.SCALAR, threads());
+    }
 }

@@ -105,4 +105,78 @@ final class ScalarBackend implements Backend {
             }
         }
     }
+
+    private static final int JACOBI_SWEEPS = 100;
+
+    /**
+     * Cyclic Jacobi rotations on a copy of the lower triangle (Golub and Van Loan, algorithm 8.5.3): plain loops, an
+     * implementation independent of the Householder/QL one of the Java backend and of LAPACK's divide and conquer.
+     */
+    @Override
+    public int syevd(Matrix a, double[] w) {
+        int n = a.rows();
+        if (a.cols() != n || w.length != n) {
+            throw new IllegalArgumentException("syevd: matrix " + a.rows() + "x" + a.cols() + ", " + w.length + " eigenvalues");
+        }
+        double[][] m = new double[n][n];
+        double[][] v = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                m[i][j] = a.get(i, j);
+                m[j][i] = m[i][j];
+            }
+            v[i][i] = 1;
+        }
+        boolean converged = false;
+        for (int sweep = 0; sweep < JACOBI_SWEEPS && !converged; sweep++) {
+            converged = true;
+            for (int p = 0; p < n - 1; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    double apq = m[p][q];
+                    // an entry below half an ulp of the geometric mean of its diagonal pair no longer changes them
+                    if (Math.abs(apq) <= 1.1e-16 * Math.sqrt(Math.abs(m[p][p] * m[q][q])) || apq == 0) {
+                        m[p][q] = 0;
+                        m[q][p] = 0;
+                        continue;
+                    }
+                    converged = false;
+                    double theta = (m[q][q] - m[p][p]) / (2 * apq);
+                    double t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+                    double c = 1 / Math.sqrt(t * t + 1);
+                    double s = t * c;
+                    for (int k = 0; k < n; k++) { // columns p, q of M·J
+                        double mkp = m[k][p];
+                        double mkq = m[k][q];
+                        m[k][p] = c * mkp - s * mkq;
+                        m[k][q] = s * mkp + c * mkq;
+                    }
+                    for (int k = 0; k < n; k++) { // rows p, q of Jᵀ·(M·J)
+                        double mpk = m[p][k];
+                        double mqk = m[q][k];
+                        m[p][k] = c * mpk - s * mqk;
+                        m[q][k] = s * mpk + c * mqk;
+                    }
+                    for (int k = 0; k < n; k++) {
+                        double vkp = v[k][p];
+                        double vkq = v[k][q];
+                        v[k][p] = c * vkp - s * vkq;
+                        v[k][q] = s * vkp + c * vkq;
+                    }
+                }
+            }
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Double.compare(m[x][x], m[y][y]));
+        for (int j = 0; j < n; j++) {
+            int src = order[j];
+            w[j] = m[src][src];
+            for (int i = 0; i < n; i++) {
+                a.set(j, i, v[i][src]);
+            }
+        }
+        return converged ? 0 : 1;
+    }
 }

@@ -179,9 +179,13 @@ public final class TrainWorkflow {
                      KernelMatrix kt = test == null ? null : Runs.gram(c, "test Gram", r.spec(), test.x(), train.x())) {
                     long t1 = System.nanoTime();
                     List<Fit> fits = new ArrayList<>();
-                    for (double lambda : o.lambdas()) {
+                    // krr: the whole lambda list in one call of the ridge engine (one factorisation per lambda)
+                    double[][] ridge = r.method() == Method.KRR ? RidgeSolver.paperA(c.provider(), k, train.y(),
+                            o.lambdas().stream().mapToDouble(Double::doubleValue).toArray(), o.jitter()) : null;
+                    for (int li = 0; li < o.lambdas().size(); li++) {
+                        double lambda = o.lambdas().get(li);
                         Path modelDir = o.lambdas().size() == 1 ? dir.dir() : dir.resolve("lambda_" + lambda);
-                        fits.add(fit(r, c, loss, lambda, cost, sgd, train, test, k, kt, modelDir));
+                        fits.add(fit(r, c, loss, lambda, cost, sgd, train, test, k, kt, modelDir, ridge == null ? null : ridge[li]));
                     }
                     long t2 = System.nanoTime();
                     Result result = new Result(fits, (t1 - t0) / 1e9, (t2 - t1) / 1e9, n, nt);
@@ -193,13 +197,13 @@ public final class TrainWorkflow {
     }
 
     private static Fit fit(Request r, Context c, Loss loss, double lambda, double cost, SubgradientSolver.Config sgd, Dataset train,
-                           Dataset test, KernelMatrix k, KernelMatrix kt, Path dir) {
+                           Dataset test, KernelMatrix k, KernelMatrix kt, Path dir, double[] ridge) {
         double[] alpha;
         double b = 0;
         Map<String, Object> traces = new LinkedHashMap<>();
         SubgradientSolver.Result sgdResult = null;
         if (r.method() == Method.KRR) {
-            alpha = RidgeSolver.cholesky(c.provider(), k, train.y(), lambda, r.objective().jitter());
+            alpha = ridge;
         } else if (r.method().smo()) {
             SmoSolver.Result res = r.method() == Method.SVM_SMO
                     ? SmoSolver.svc(k, train.y(), cost, r.objective().tol(), true, 0)

@@ -6,15 +6,23 @@ import dev.tangent.compute.KernelProvider;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Kernel ridge regression in paper A's convention (spec §4.5): α = (K + (λ/2)·I)⁻¹ y, the stationary point of
- * Σ_i (y_i − g(x_i))² + (λ/2)‖β‖². Exact solves factor K + (λ/2)I by Cholesky in the provider (a double-precision copy,
- * LAPACKE or the Java fallback), one factorisation per λ; {@link #conjugateGradient} solves without factoring
- * (Jacobi-preconditioned CG, one K·v product per iteration), for Grams too large to copy.
+ * Σ_i (y_i − g(x_i))² + (λ/2)‖β‖². A front for {@link KernelRidge} (the one ridge engine): {@link #paperA} solves a
+ * whole λ list with one Cholesky factorisation per λ on a copy of K in the provider (each λ's factor is the exact
+ * preconditioner of its CG, which then stops after the direct solve or a refinement step); {@link #conjugateGradient}
+ * is Jacobi-preconditioned CG without a factorisation.
  */
 public final class RidgeSolver {
+    /** Relative residual the exact solves refine to (a few ulps of an f64 system; reached unless K is near singular). */
+    static final double EXACT_TOL = 1e-12;
+    /** Refinement products after the direct solve. */
+    static final int EXACT_ITERATIONS = 8;
+
     private RidgeSolver() {
     }
 
@@ -25,29 +33,42 @@ public final class RidgeSolver {
      *                          a jitter
      */
     public static double[] cholesky(KernelProvider provider, KernelMatrix gram, double[] y, double lambda, double jitter) {
-        check(gram, y, lambda);
-        int n = gram.rows();
-        try (Matrix rhs = Matrix.allocate(n, 1, DType.F64)) {
-            double shift = lambda / 2 + jitter;
-            for (int i = 0; i < n; i++) {
-                rhs.set(i, 0, y[i]);
-            }
-            int info = provider.solveShifted(gram, shift, rhs);
-            if (info != 0) {
-                throw new TangentException(String.format(Locale.ROOT,
-                        "K + (lambda/2)I is not positive definite at lambda = %s (leading minor %d of %d); "
-                                + "use lambda > 0 or add a jitter (--jitter, e.g. 1e-10 x mean diagonal)", lambda, info, n));
-            }
-            double[] alpha = new double[n];
-            for (int i = 0; i < n; i++) {
-                alpha[i] = rhs.get(i, 0);
-                if (!Double.isFinite(alpha[i])) {
-                    throw new TangentException("the ridge solve at lambda = " + lambda + " produced non-finite coefficients; "
-                            + "the Gram is too ill-conditioned, use a larger lambda or a jitter");
-                }
-            }
-            return alpha;
+        return paperA(provider, gram, y, new double[] {lambda}, jitter)[0];
+    }
+
+    /** α_λ = (K + (λ/2 + jitter)·I)⁻¹ y for every λ, one factorisation each (K unchanged). */
+    public static double[][] paperA(KernelProvider provider, KernelMatrix gram, double[] y, double[] lambdas, double jitter) {
+        for (double lambda : lambdas) {
+            check(gram, y, lambda);
         }
+        if (!(jitter >= 0) || Double.isInfinite(jitter)) {
+            throw new TangentException("--jitter must be finite and >= 0, found " + jitter);
+        }
+        double[] shifts = new double[lambdas.length];
+        List<String> labels = new ArrayList<>();
+        List<KernelRidge.Group> groups = new ArrayList<>();
+        for (int i = 0; i < lambdas.length; i++) {
+            shifts[i] = lambdas[i] / 2 + jitter;
+            labels.add("lambda = " + lambdas[i]);
+            groups.add(new KernelRidge.Group(KernelRidge.Method.CHOLESKY, i, List.of(i)));
+        }
+        KernelRidge.Settings s = new KernelRidge.Settings(groups, EXACT_TOL, EXACT_ITERATIONS, false, 0, 0);
+        double[][] out = new double[lambdas.length][];
+        try (Matrix rhs = column(y)) {
+            KernelRidge.Problem p = new KernelRidge.Problem(gram, rhs, shifts, labels,
+                    "use lambda > 0 or add a jitter (--jitter, e.g. 1e-10 x mean diagonal)");
+            for (KernelRidge.Solution sol : KernelRidge.solve(provider, p, s, Set.of(), KernelRidge.Listener.NONE).solutions()) {
+                double[] alpha = sol.coefficients()[0];
+                for (double a : alpha) {
+                    if (!Double.isFinite(a)) {
+                        throw new TangentException("the ridge solve at lambda = " + lambdas[sol.index()] + " produced non-finite coefficients; "
+                                + "the Gram is too ill-conditioned, use a larger lambda or a jitter");
+                    }
+                }
+                out[sol.index()] = alpha;
+            }
+        }
+        return out;
     }
 
     /** The outcome of a CG solve. */
@@ -59,71 +80,27 @@ public final class RidgeSolver {
      */
     public static CgResult conjugateGradient(KernelMatrix gram, double[] y, double lambda, double tol, int maxIterations) {
         check(gram, y, lambda);
-        int n = gram.rows();
-        double shift = lambda / 2;
-        double[] diag = new double[n];
-        for (int i = 0; i < n; i++) {
-            diag[i] = gram.get(i, i) + shift;
-            if (!(diag[i] > 0)) {
-                throw new TangentException("CG needs a positive diagonal; K[" + i + "][" + i + "] + lambda/2 = " + diag[i]);
+        for (int i = 0; i < gram.rows(); i++) {
+            double d = gram.get(i, i) + lambda / 2;
+            if (!(d > 0)) {
+                throw new TangentException("CG needs a positive diagonal; K[" + i + "][" + i + "] + lambda/2 = " + d);
             }
         }
-        {
-            double[] p = new double[n];
-            double[] q = new double[n];
-            double[] x = new double[n];
-            double[] r = y.clone();
-            double[] z = new double[n];
-            double yNorm = norm(y);
-            if (yNorm == 0) {
-                return new CgResult(x, 0, 0, true);
-            }
-            double rz = 0;
-            for (int i = 0; i < n; i++) {
-                z[i] = r[i] / diag[i];
-                p[i] = z[i];
-                rz += r[i] * z[i];
-            }
-            int it = 0;
-            double rel = 1;
-            while (it < maxIterations) {
-                gram.multiply(p, q);
-                double pq = 0;
-                for (int i = 0; i < n; i++) {
-                    q[i] += shift * p[i];
-                    pq += p[i] * q[i];
-                }
-                double a = rz / pq;
-                for (int i = 0; i < n; i++) {
-                    x[i] += a * p[i];
-                    r[i] -= a * q[i];
-                }
-                it++;
-                rel = norm(r) / yNorm;
-                if (rel <= tol) {
-                    break;
-                }
-                double rzNew = 0;
-                for (int i = 0; i < n; i++) {
-                    z[i] = r[i] / diag[i];
-                    rzNew += r[i] * z[i];
-                }
-                double beta = rzNew / rz;
-                rz = rzNew;
-                for (int i = 0; i < n; i++) {
-                    p[i] = z[i] + beta * p[i];
-                }
-            }
-            return new CgResult(x, it, rel, rel <= tol);
+        KernelRidge.Settings s = new KernelRidge.Settings(List.of(new KernelRidge.Group(KernelRidge.Method.JACOBI, -1, List.of(0))), tol,
+                maxIterations, false, 0, 0);
+        try (Matrix rhs = column(y)) {
+            KernelRidge.Problem p = new KernelRidge.Problem(gram, rhs, new double[] {lambda / 2}, List.of("lambda = " + lambda), "");
+            KernelRidge.Solution sol = KernelRidge.solve(null, p, s, Set.of(), KernelRidge.Listener.NONE).solutions().get(0);
+            return new CgResult(sol.coefficients()[0], sol.iterations(), sol.residual(), sol.converged());
         }
     }
 
-    private static double norm(double[] v) {
-        double s = 0;
-        for (double t : v) {
-            s += t * t;
+    private static Matrix column(double[] y) {
+        Matrix m = Matrix.allocate(y.length, 1, DType.F64);
+        for (int i = 0; i < y.length; i++) {
+            m.set(i, 0, y[i]);
         }
-        return Math.sqrt(s);
+        return m;
     }
 
     private static void check(KernelMatrix gram, double[] y, double lambda) {

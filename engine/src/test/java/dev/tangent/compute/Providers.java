@@ -57,4 +57,10 @@ public final class Providers {
     public static Matrix gram(KernelProvider p, KernelSpec spec, Matrix x) {
         return gram(p, spec, x, null);
     }
+
+    /** A matrix-free K(X, Y) of a host provider with {@code panelRows} rows per recomputed panel (0: the default). */
+    public static KernelMatrix implicit(KernelProvider p, KernelSpec spec, Matrix x, Matrix y, dev.tangent.memory.DType dtype, int storedRows,
+                                        int panelRows) {
+        return new ImplicitKernelMatrix((HostProvider) p, spec, x, y, dtype, storedRows, panelRows, KernelProvider.Progress.NONE);
+    }
 }
