@@ -154,8 +154,8 @@ final class Converters {
         }
     }
 
-    static final class TargetKinds extends EnumChoice<dev.tangent.experiment.KrrWorkflow.TargetKind> {
-        TargetKinds() {
+    static final class KrrTargetKinds extends EnumChoice<dev.tangent.experiment.KrrWorkflow.TargetKind> {
+        KrrTargetKinds() {
             super(dev.tangent.experiment.KrrWorkflow.TargetKind.class);
         }
     }
@@ -186,8 +186,8 @@ final class Converters {
         }
     }
 
-    static final class TargetKinds extends EnumChoice<dev.tangent.experiment.FitWorkflow.TargetKind> {
-        TargetKinds() {
+    static final class FitTargetKinds extends EnumChoice<dev.tangent.experiment.FitWorkflow.TargetKind> {
+        FitTargetKinds() {
             super(dev.tangent.experiment.FitWorkflow.TargetKind.class);
         }
     }

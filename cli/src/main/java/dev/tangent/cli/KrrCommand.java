@@ -61,8 +61,8 @@ final class KrrCommand extends BaseCommand {
                     + "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     KrrWorkflow.Convention convention;
 
-    @Option(names = "--targets", defaultValue = "auto", paramLabel = "KIND", converter = Converters.TargetKinds.class,
-            completionCandidates = Converters.TargetKinds.class,
+    @Option(names = "--targets", defaultValue = "auto", paramLabel = "KIND", converter = Converters.KrrTargetKinds.class,
+            completionCandidates = Converters.KrrTargetKinds.class,
             description = "onehot: class ids 0..C-1 become C outputs; real: one output; auto: onehot when the labels are ids of 3 "
                     + "or more classes; one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     KrrWorkflow.TargetKind targets;
