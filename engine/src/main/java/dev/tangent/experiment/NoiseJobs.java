@@ -1,18 +1,14 @@
 package dev.tangent.experiment;
 
 import dev.tangent.TangentException;
-import dev.tangent.compute.KernelMatrix;
 import dev.tangent.compute.KernelProviders;
 import dev.tangent.data.DataSource;
-import dev.tangent.data.Dataset;
 import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
 import dev.tangent.data.Selection;
-import dev.tangent.io.AtomicFile;
 import dev.tangent.io.RunDirectory;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
-import dev.tangent.memory.Matrix;
 import dev.tangent.network.BatchOrder;
 import dev.tangent.network.EpochSchedule;
 import dev.tangent.report.Json;
@@ -185,18 +181,22 @@ public final class NoiseJobs {
     }
 
     /**
-     * One kernel's ridge regression over a whole regularisation grid, as Kernel_Fit.py does it (spec §7.5): the
-     * training Gram once, (K + reg·I)X = Y − mean for every reg (the targets one-hot − 0.1 for ten classes, y for one real
-     * output), predictions K X + mean; per reg the train and test mean square error ‖Y − Ŷ‖²/n and accuracy (argmax, or
-     * the sign against the mean) into {@code regs.csv}.
+     * One kernel's ridge regression over a whole regularisation grid, by {@link KrrWorkflow} (spec §7.5, Kernel_Fit.py):
+     * the training Gram once, (K + reg·I)X = Y − mean for every reg (one-hot − 0.1 for ten classes, y for one real
+     * output), predictions K X + mean, per reg the train and test mean square error and accuracy in {@code errors.csv}.
+     * Every reg is saved as it is solved, so an interrupted job continues from its last reg. The solver is fixed (a
+     * Cholesky factor per reg) and so is the memory the plan may use, so that the job gives the same bits on every
+     * executor.
      *
-     * @param kernel  the kernel spec (ntk2, rf2, poly(c,p))
-     * @param variant what distinguishes jobs of one model beyond the kernel (the polynomial's intercept index)
-     * @param dtype   of the Grams and the solves (f64 where it fits: the reference's float32 Cholesky fails at its
-     *                smallest regs for some kernels; f32 at large n)
+     * @param kernel    the kernel spec (ntk2, rf2, poly(c,p))
+     * @param variant   the polynomial intercept's index (linear, quadratic), −1 otherwise
+     * @param regIndex  each reg's index in the reference's grid
+     * @param dtype     of the Gram and the factors: f64 where two Grams fit in 8 GiB, else f32 as the reference
+     * @param memory    bytes the ridge plan may use besides the Gram
      */
-    public record KrrJob(String data, String dataset, int noiseIndex, double level, String model, String kernel, int variant,
-                         double[] regs, String dtype, int n, int nTest, int d, int outputs, String backend, int threads) implements SweepJob {
+    public record KrrJob(String data, String dataset, int noiseIndex, double level, String model, String kernel, int variant, int[] regIndex,
+                         double[] regs, String dtype, long memory, int n, int nTest, int d, int outputs, String backend, int threads)
+            implements SweepJob {
         @Override
         public String id() {
             return String.format(Locale.ROOT, "%s-%02d-%s%s-n%d", dataset, noiseIndex, model, variant >= 0 ? "-c" + variant : "", n);
@@ -207,132 +207,48 @@ public final class NoiseJobs {
             Map<String, Object> desc = new LinkedHashMap<>();
             desc.put("job", id());
             desc.put("data", data);
-            Context c = context(backend, threads, reporter, desc);
-            RunDirectory.Plan plan = Runs.check(new Output(dir, mode(dir, "noise krr") == RunDirectory.Mode.NEW ? RunDirectory.Mode.NEW
-                    : RunDirectory.Mode.OVERWRITE), "noise krr", false);
-            DType type = DType.parse(dtype);
-            KernelSpec spec = KernelSpec.parse(kernel);
             Path p = Path.of(data);
-            try (Dataset train = new Input(DataSource.parse(p.resolve("X.npy").toString(), p.resolve("Y.npy"), "--train"), Selection.ALL,
-                    "--train").load(type, Normalization.NONE);
-                 Dataset test = new Input(DataSource.parse(p.resolve("Xt.npy").toString(), p.resolve("Yt.npy"), "--test"), Selection.ALL,
-                         "--test").load(type, Normalization.NONE);
-                 Matrix y = targets(train.y(), outputs, type);
-                 KernelMatrix k = Runs.gram(c, "gram " + id(), spec, train.x(), null);
-                 KernelMatrix kt = Runs.gram(c, "test gram " + id(), spec, test.x(), train.x());
-                 Matrix a = Matrix.allocate(train.size(), outputs, DType.F64);
-                 Matrix pred = Matrix.allocate(train.size(), outputs, DType.F64);
-                 Matrix predT = Matrix.allocate(test.size(), outputs, DType.F64);
-                 RunDirectory out = Runs.open(plan, c)) {
-                double mean = outputs > 1 ? 0.1 : 0;
-                StringBuilder csv = new StringBuilder("reg_index,reg,train_mse,train_accuracy,test_mse,test_accuracy,info\n");
-                for (int i = 0; i < regs.length; i++) {
-                    c.reporter().progress("ridge " + id(), "regs", i, regs.length);
-                    for (int r = 0; r < a.rows(); r++) {
-                        for (int j = 0; j < outputs; j++) {
-                            a.set(r, j, y.get(r, j));
-                        }
-                    }
-                    int info = c.provider().solveShifted(k, regs[i], a);
-                    double[] tr = {Double.NaN, Double.NaN};
-                    double[] te = {Double.NaN, Double.NaN};
-                    if (info == 0) {
-                        k.multiply(a, pred);
-                        kt.multiply(a, predT);
-                        tr = scores(pred, train.y(), mean, outputs);
-                        te = scores(predT, test.y(), mean, outputs);
-                    } else {
-                        c.reporter().note(String.format(Locale.ROOT, "%s: K + %.4g I is not positive definite in %s (leading minor %d); "
-                                + "that reg is left out", id(), regs[i], dtype, info));
-                    }
-                    csv.append(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%d%n", i, regs[i], tr[0], tr[1], te[0], te[1], info));
-                }
-                c.reporter().progress("ridge " + id(), "regs", regs.length, regs.length);
-                AtomicFile.write(out.resolve("regs.csv"), temp -> Files.writeString(temp, csv, StandardCharsets.UTF_8));
-                Map<String, Object> run = new LinkedHashMap<>();
-                run.put("command", "noise krr");
-                run.put("job", id());
-                run.put("kernel", spec.toString());
-                run.put("dtype", dtype);
-                run.put("n_train", train.size());
-                run.put("n_test", test.size());
-                run.put("outputs", outputs);
-                run.put("label_mean", mean);
-                run.put("regs", regs);
-                run.put("solver", "Cholesky of K + reg I per reg (KernelProvider.solveShifted)");
-                Runs.finish(out, run, c);
-            }
-        }
-
-        /** Y − mean: one-hot − 0.1 for ten classes, y itself for one real output. */
-        private static Matrix targets(double[] y, int outputs, DType type) {
-            Matrix m = Matrix.allocate(y.length, outputs, DType.F64);
-            for (int i = 0; i < y.length; i++) {
-                if (outputs == 1) {
-                    m.set(i, 0, y[i]);
-                } else {
-                    for (int j = 0; j < outputs; j++) {
-                        m.set(i, j, (j == (int) y[i] ? 1 : 0) - 0.1);
-                    }
-                }
-            }
-            return m;
-        }
-
-        /** {mean square error ‖Y − Ŷ‖²/n, accuracy} of predictions K·a (before the mean is added back). */
-        static double[] scores(Matrix centred, double[] y, double mean, int outputs) {
-            double se = 0;
-            int right = 0;
-            for (int i = 0; i < y.length; i++) {
-                if (outputs == 1) {
-                    double yhat = centred.get(i, 0) + mean;
-                    se += (y[i] - yhat) * (y[i] - yhat);
-                    right += (yhat - mean > 0) == (y[i] - mean > 0) ? 1 : 0;
-                } else {
-                    int best = 0;
-                    for (int j = 0; j < outputs; j++) {
-                        double yhat = centred.get(i, j) + mean;
-                        double t = j == (int) y[i] ? 1 : 0;
-                        se += (t - yhat) * (t - yhat);
-                        if (centred.get(i, j) > centred.get(i, best)) {
-                            best = j;
-                        }
-                    }
-                    right += best == (int) y[i] ? 1 : 0;
-                }
-            }
-            return new double[] {se / y.length, (double) right / y.length};
+            Input train = new Input(DataSource.parse(p.resolve("X.npy").toString(), p.resolve("Y.npy"), "--train"), Selection.ALL, "--train");
+            Input test = new Input(DataSource.parse(p.resolve("Xt.npy").toString(), p.resolve("Yt.npy"), "--test"), Selection.ALL, "--test");
+            KrrWorkflow.run(new KrrWorkflow.Request(train, test, Normalization.NONE, KernelSpec.parse(kernel),
+                    new RegGrid(java.util.Arrays.toString(regs), regs.clone()),
+                    new KrrWorkflow.Targets(KrrWorkflow.Convention.PAPER_B, KrrWorkflow.TargetKind.AUTO, Double.NaN),
+                    new KrrWorkflow.Solve(dev.tangent.machine.RidgePlan.Family.CHOLESKY, DType.parse(dtype), Double.NaN, 1000, 0, 0, null,
+                            memory, 0), false, new Output(dir, mode(dir, "krr"))),
+                    context(backend, threads, reporter, desc));
         }
 
         @Override
         public long bytes() {
-            long e = DType.parse(dtype).bytes();
-            return (long) n * n * e * 2 + (long) nTest * n * e + (long) (n + nTest) * (d * e + outputs * 8L * 3) + (256L << 20);
+            return (long) n * n * DType.parse(dtype).bytes() + memory;
         }
 
         @Override
         public double flops() {
-            return (double) n * (n + 2.0 * nTest) * d + regs.length * ((double) n * n * n / 3 + 2.0 * n * n * outputs
-                    + 2.0 * (n + nTest) * n * outputs);
+            return (double) n * (n + 2.0 * nTest) * d + regs.length * ((double) n * n * n / 3 + 4.0 * n * n * outputs)
+                    + 2.0 * (n + nTest) * n * outputs * regs.length;
         }
 
         @Override
         public List<NoiseSweep.Row> rows(Path dir) throws IOException {
             List<NoiseSweep.Row> rows = new ArrayList<>();
-            List<String> lines = Files.readAllLines(dir.resolve("regs.csv"), StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(dir.resolve("errors.csv"), StandardCharsets.UTF_8);
             for (String l : lines.subList(1, lines.size())) {
-                String[] f = l.split(",");
-                rows.add(new NoiseSweep.Row(dataset, noiseIndex, level, model, Integer.parseInt(f[0]), Double.parseDouble(f[1]),
-                        variant >= 0 ? "c " + NoiseSweep.polyIntercept(variant) : "", Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-                        Double.parseDouble(f[4]), Double.parseDouble(f[5])));
+                // index,reg,shift,train_mse,train_accuracy,test_mse,test_accuracy,...
+                String[] f = l.split(",", 8);
+                int i = Integer.parseInt(f[0]);
+                rows.add(new NoiseSweep.Row(dataset, noiseIndex, level, model, regIndex[i], regs[i],
+                        variant >= 0 ? "c " + NoiseSweep.polyIntercept(variant) : "", Double.parseDouble(f[3]), Double.parseDouble(f[4]),
+                        Double.parseDouble(f[5]), Double.parseDouble(f[6])));
             }
             return rows;
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof KrrJob j && j.id().equals(id()) && java.util.Arrays.equals(j.regs, regs) && j.data.equals(data)
-                    && j.kernel.equals(kernel) && j.dtype.equals(dtype) && j.backend.equals(backend) && j.threads == threads;
+            return o instanceof KrrJob j && j.id().equals(id()) && java.util.Arrays.equals(j.regs, regs) && java.util.Arrays.equals(j.regIndex,
+                    regIndex) && j.data.equals(data) && j.kernel.equals(kernel) && j.dtype.equals(dtype) && j.memory == memory
+                    && j.backend.equals(backend) && j.threads == threads;
         }
 
         @Override
@@ -342,7 +258,7 @@ public final class NoiseJobs {
 
         @Override
         public String toString() {
-            return "KrrJob[" + id() + ", " + kernel + ", regs " + java.util.Arrays.toString(regs) + "]";
+            return "KrrJob[" + id() + ", " + kernel + ", " + dtype + ", regs " + java.util.Arrays.toString(regs) + "]";
         }
     }
 

@@ -245,13 +245,16 @@ public final class NoiseSweep {
                 if (m.kernel()) {
                     String dtype = (long) s.nTrain() * s.nTrain() * 8 * 2 <= (8L << 30) ? "f64" : "f32";
                     double[] values = Arrays.stream(regs).mapToDouble(r -> r[1]).toArray();
+                    int[] index = Arrays.stream(regs).mapToInt(r -> (int) r[0]).toArray();
+                    // besides the Gram: the data, targets, coefficients of every reg, the test Gram's rows in passes
+                    long memory = 8L * (s.nTrain() + s.nTest()) * (d + 3L * s.outputs() * values.length) + (1L << 30);
                     switch (m) {
                         case RF_KRR, NT_KRR -> jobs.add(new NoiseJobs.KrrJob(dir, ds, level, lv, m.key, m == Model.RF_KRR ? "rf2" : "ntk2", -1,
-                                values, dtype, s.nTrain(), s.nTest(), d, s.outputs(), s.backend(), s.threads()));
+                                index, values, dtype, memory, s.nTrain(), s.nTest(), d, s.outputs(), s.backend(), s.threads()));
                         default -> {
                             for (int c : s.polyC()) {
                                 jobs.add(new NoiseJobs.KrrJob(dir, ds, level, lv, m.key, String.format(Locale.ROOT, "poly(%s,%d)",
-                                        polyIntercept(c), m == Model.LINEAR ? 1 : 2), c, values, dtype, s.nTrain(), s.nTest(), d, s.outputs(),
+                                        polyIntercept(c), m == Model.LINEAR ? 1 : 2), c, index, values, dtype, memory, s.nTrain(), s.nTest(), d, s.outputs(),
                                         s.backend(), s.threads()));
                             }
                         }
