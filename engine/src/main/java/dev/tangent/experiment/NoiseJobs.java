@@ -184,18 +184,21 @@ public final class NoiseJobs {
      * One kernel's ridge regression over a whole regularisation grid, by {@link KrrWorkflow} (spec §7.5, Kernel_Fit.py):
      * the training Gram once, (K + reg·I)X = Y − mean for every reg (one-hot − 0.1 for ten classes, y for one real
      * output), predictions K X + mean, per reg the train and test mean square error and accuracy in {@code errors.csv}.
-     * Every reg is saved as it is solved, so an interrupted job continues from its last reg. The solver is fixed (a
-     * Cholesky factor per reg) and so is the memory the plan may use, so that the job gives the same bits on every
-     * executor.
+     * Every reg is saved as it is solved, so an interrupted job continues from its last reg. The memory the plan may use
+     * is a field, so that the plan does not depend on the executor; with {@code solver} cholesky (a factor per reg, the
+     * quick scale's) the job gives the same bits everywhere, with auto (the planner's choice from measured rates: the
+     * paper scale's, where 20 factorisations of n = 60,000 would take hours) the same results within the solver's
+     * tolerance.
      *
      * @param kernel    the kernel spec (ntk2, rf2, poly(c,p))
      * @param variant   the polynomial intercept's index (linear, quadratic), −1 otherwise
      * @param regIndex  each reg's index in the reference's grid
      * @param dtype     of the Gram and the factors: f64 where two Grams fit in 8 GiB, else f32 as the reference
      * @param memory    bytes the ridge plan may use besides the Gram
+     * @param solver    cholesky (a factor per reg) or auto ({@link dev.tangent.machine.RidgePlan}'s choice)
      */
     public record KrrJob(String data, String dataset, int noiseIndex, double level, String model, String kernel, int variant, int[] regIndex,
-                         double[] regs, String dtype, long memory, int n, int nTest, int d, int outputs, String backend, int threads)
+                         double[] regs, String dtype, long memory, String solver, int n, int nTest, int d, int outputs, String backend, int threads)
             implements SweepJob {
         @Override
         public String id() {
@@ -213,8 +216,8 @@ public final class NoiseJobs {
             KrrWorkflow.run(new KrrWorkflow.Request(train, test, Normalization.NONE, KernelSpec.parse(kernel),
                     new RegGrid(java.util.Arrays.toString(regs), regs.clone()),
                     new KrrWorkflow.Targets(KrrWorkflow.Convention.PAPER_B, KrrWorkflow.TargetKind.AUTO, Double.NaN),
-                    new KrrWorkflow.Solve(dev.tangent.machine.RidgePlan.Family.CHOLESKY, DType.parse(dtype), Double.NaN, 1000, 0, 0, null,
-                            memory, 0), false, new Output(dir, mode(dir, "krr"))),
+                    new KrrWorkflow.Solve(dev.tangent.machine.RidgePlan.Family.valueOf(solver.toUpperCase(Locale.ROOT)), DType.parse(dtype),
+                            Double.NaN, 1000, solver.equals("cholesky") ? 0 : -1, 0, null, memory, 0), false, new Output(dir, mode(dir, "krr"))),
                     context(backend, threads, reporter, desc));
         }
 
@@ -247,7 +250,7 @@ public final class NoiseJobs {
         @Override
         public boolean equals(Object o) {
             return o instanceof KrrJob j && j.id().equals(id()) && java.util.Arrays.equals(j.regs, regs) && java.util.Arrays.equals(j.regIndex,
-                    regIndex) && j.data.equals(data) && j.kernel.equals(kernel) && j.dtype.equals(dtype) && j.memory == memory
+                    regIndex) && j.data.equals(data) && j.kernel.equals(kernel) && j.dtype.equals(dtype) && j.memory == memory && j.solver.equals(solver)
                     && j.backend.equals(backend) && j.threads == threads;
         }
 

@@ -250,11 +250,11 @@ public final class NoiseSweep {
                     long memory = 8L * (s.nTrain() + s.nTest()) * (d + 3L * s.outputs() * values.length) + (1L << 30);
                     switch (m) {
                         case RF_KRR, NT_KRR -> jobs.add(new NoiseJobs.KrrJob(dir, ds, level, lv, m.key, m == Model.RF_KRR ? "rf2" : "ntk2", -1,
-                                index, values, dtype, memory, s.nTrain(), s.nTest(), d, s.outputs(), s.backend(), s.threads()));
+                                index, values, dtype, memory, krrSolver(s), s.nTrain(), s.nTest(), d, s.outputs(), s.backend(), s.threads()));
                         default -> {
                             for (int c : s.polyC()) {
                                 jobs.add(new NoiseJobs.KrrJob(dir, ds, level, lv, m.key, String.format(Locale.ROOT, "poly(%s,%d)",
-                                        polyIntercept(c), m == Model.LINEAR ? 1 : 2), c, index, values, dtype, memory, s.nTrain(), s.nTest(), d, s.outputs(),
+                                        polyIntercept(c), m == Model.LINEAR ? 1 : 2), c, index, values, dtype, memory, krrSolver(s), s.nTrain(), s.nTest(), d, s.outputs(),
                                         s.backend(), s.threads()));
                             }
                         }
@@ -277,6 +277,11 @@ public final class NoiseSweep {
             }
         }
         return List.of(new Stage("data", "data", data), new Stage("models", "jobs", jobs));
+    }
+
+    /** A Cholesky factor per reg (bit-reproducible) up to n = 20,000; above, the ridge planner's choice. */
+    static String krrSolver(Settings s) {
+        return s.nTrain() <= 20_000 ? "cholesky" : "auto";
     }
 
     private static double[][] pick(double[] grid, int[] idx) {
