@@ -134,30 +134,20 @@ final class NoiseCommand extends BaseCommand {
             if (e.largestJobBytes() > e.budget()) {
                 out().printf(Locale.ROOT, "  the largest job needs more memory than is available here: this sweep cannot run on this machine%n");
             }
-            out().printf(Locale.ROOT, "  estimated time %s (at %.0f GFLOP/s per thread; nothing was run)%n", duration(e.seconds()),
+            out().printf(Locale.ROOT, "  estimated time %s (at %.0f GFLOP/s per thread; nothing was run)%n", ProgressBar.duration(e.seconds()),
                     12.0);
             return;
         }
         NoiseSweep.Result r = NoiseSweep.run(new NoiseSweep.Request(s, new Output(output.out, resume ? RunDirectory.Mode.RESUME
                 : output.output().mode()), jobs, stopAfter), context(compute));
         out().printf(Locale.ROOT, "%d jobs (%d finished before, %d run now, %d side by side) in %s%n", r.summary().total(),
-                r.summary().skipped(), r.summary().ran(), r.pool(), duration(r.seconds()));
+                r.summary().skipped(), r.summary().ran(), r.pool(), ProgressBar.duration(r.seconds()));
         try {
             out().print(java.nio.file.Files.readString(r.root().resolve("best.md")));
         } catch (java.io.IOException e) {
             throw new TangentException("cannot read " + r.root().resolve("best.md") + ": " + e.getMessage(), e);
         }
         out().printf(Locale.ROOT, "written to %s (results.csv, best.csv, best.md, noise.png/svg, run.json, jobs/, data/)%n", output.out);
-    }
-
-    static String duration(double s) {
-        if (s < 120) {
-            return String.format(Locale.ROOT, "%.0f s", s);
-        }
-        if (s < 7200) {
-            return String.format(Locale.ROOT, "%.1f min", s / 60);
-        }
-        return String.format(Locale.ROOT, "%.1f h", s / 3600);
     }
 
     /** A list of indices, or "all" (null: the default). */
