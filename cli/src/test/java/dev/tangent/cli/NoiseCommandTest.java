@@ -42,6 +42,12 @@ class NoiseCommandTest {
         Cli.assertBadInput(out, "--resume and --overwrite", "noise", "--dataset", "synth", "--resume", "--overwrite", "--out", out.toString());
     }
 
+    private static String[] concat(String[] a, String b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + 1);
+        c[a.length] = b;
+        return c;
+    }
+
     @Test
     void anInterruptedSweepContinuesWithResume() throws Exception {
         Path out = dir.resolve("s");
@@ -57,6 +63,9 @@ class NoiseCommandTest {
         Cli.Outcome again = Cli.run(args);
         assertEquals(2, again.code(), "a new run refuses the interrupted sweep's directory: " + again.err());
         assertTrue(again.err().contains("--resume"), again.err());
+        String[] other = args.clone();
+        other[java.util.Arrays.asList(other).indexOf("--epochs") + 1] = "3"; // the jobs would not be the interrupted sweep's
+        Cli.assertBadInput(null, "--resume: the interrupted sweep ran with --epochs 2, not 3", concat(other, "--resume"));
         String[] resume = new String[args.length + 1];
         System.arraycopy(args, 0, resume, 0, args.length);
         resume[args.length] = "--resume";

@@ -120,7 +120,7 @@ public final class NoiseJobs {
                          String backend, int threads) implements SweepJob {
         @Override
         public String id() {
-            return String.format(Locale.ROOT, "%s-%02d-%s-w%d-e%d-reg%02d", dataset, noiseIndex, model, width, epochs, regIndex);
+            return String.format(Locale.ROOT, "%s-%02d-%s-w%d-e%d-n%d-reg%02d", dataset, noiseIndex, model, width, epochs, n, regIndex);
         }
 
         @Override

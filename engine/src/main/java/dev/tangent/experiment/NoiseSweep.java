@@ -570,6 +570,42 @@ public final class NoiseSweep {
         return new Estimate(jobs, total, seconds, largest, pool, budget);
     }
 
+    /** What an interrupted sweep must agree with to be resumed (sweep.json): every setting that shapes a job. */
+    static Map<String, Object> key(Settings s) {
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("--dataset", datasetName(s.dataset()));
+        k.put("--scale", s.scale().toString());
+        k.put("--levels", Arrays.toString(s.levels()));
+        k.put("--models", s.models().stream().map(Model::toString).toList().toString());
+        k.put("--regs", s.regIndices() == null ? "(the scale's)" : Arrays.toString(s.regIndices()));
+        k.put("--n-train", Integer.toString(s.nTrain()));
+        k.put("--n-test", Integer.toString(s.nTest()));
+        k.put("--width", Integer.toString(s.width()));
+        k.put("--epochs", Integer.toString(s.epochs()));
+        k.put("--backend", s.backend());
+        k.put("--threads-per-job", Integer.toString(s.threads()));
+        return k;
+    }
+
+    private static void verifyResume(Path file, Map<String, Object> key) {
+        Object saved;
+        try {
+            saved = dev.tangent.report.Json.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new TangentException("--resume: " + file + " is missing or unreadable (" + e.getMessage() + "); run again with --overwrite");
+        }
+        if (!(saved instanceof Map<?, ?> m)) {
+            throw new TangentException("--resume: " + file + ": expected a JSON object");
+        }
+        for (Map.Entry<String, Object> e : key.entrySet()) {
+            Object was = m.get(e.getKey());
+            if (!e.getValue().equals(was)) {
+                throw new TangentException("--resume: the interrupted sweep ran with " + e.getKey() + " " + was + ", not " + e.getValue()
+                        + "; pass the same options, or --overwrite to start again");
+            }
+        }
+    }
+
     /**
      * Threads per job when none are given: all cores when the largest job needs more than 40% of the memory budget (it
      * runs alone anyway), else one (jobs side by side use the cores better than threads inside small GEMMs).
@@ -623,7 +659,19 @@ public final class NoiseSweep {
         int cores = Runtime.getRuntime().availableProcessors();
         int pool = r.pool() > 0 ? r.pool() : GridRunner.poolSize(cores, s.threads(), largest, MemoryBudget.availableBytes());
         long t0 = System.nanoTime();
+        Map<String, Object> key = key(s);
+        if (r.out().mode() == RunDirectory.Mode.RESUME) {
+            verifyResume(root.resolve("sweep.json"), key);
+        }
         try (RunDirectory dir = plan.open(c.reporter()::note)) {
+            if (r.out().mode() != RunDirectory.Mode.RESUME) {
+                // job directories left by an interrupted sweep (their checkpoints) belong to no listed run: start clean
+                for (Stage st : stages) {
+                    Checkpoint.delete(root.resolve(st.dir()));
+                }
+                dev.tangent.report.Json.writeFile(root.resolve("sweep.json"), key);
+                dir.keep(root.resolve("sweep.json"));
+            }
             GridRunner.Summary sum = GridRunner.run(stages, root, new GridRunner.Options(pool, r.stopAfter()), c.reporter(), dir::keep);
             List<Best> best = summarize(s, stages, root);
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -652,7 +700,7 @@ public final class NoiseSweep {
             run.put("wall_seconds", seconds);
             run.put("job_seconds", sum.seconds());
             run.putAll(c.provenance().toJson());
-            run.put("files", List.of("results.csv", "best.csv", "best.md", "noise.png", "noise.svg", "run.json", "data/", "jobs/"));
+            run.put("files", List.of("results.csv", "best.csv", "best.md", "noise.png", "noise.svg", "run.json", "sweep.json", "data/", "jobs/"));
             dev.tangent.report.Json.writeFile(dir.resolve("run.json"), run);
             dir.commit();
             return new Result(s, sum, best, pool, seconds, root);

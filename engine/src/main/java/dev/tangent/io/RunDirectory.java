@@ -323,8 +323,17 @@ public final class RunDirectory implements AutoCloseable {
         if (OPEN.isEmpty()) {
             return;
         }
+        // a file belongs to the innermost open run that contains it: a sweep's job directories are runs of their own
+        // inside the sweep's, and their files (checkpoints kept through an interruption) are theirs alone
+        Path abs = target.toAbsolutePath().normalize();
+        RunDirectory owner = null;
         for (RunDirectory r : OPEN) {
-            r.record(target);
+            if (abs.startsWith(r.dir) && !abs.equals(r.dir) && (owner == null || r.dir.getNameCount() > owner.dir.getNameCount())) {
+                owner = r;
+            }
+        }
+        if (owner != null) {
+            owner.record(target);
         }
     }
 

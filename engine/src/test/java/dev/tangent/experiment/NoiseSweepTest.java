@@ -107,8 +107,8 @@ class NoiseSweepTest {
         assertEquals(List.of("fmnist-hf-00-n5000-t10000", "fmnist-hf-07-n5000-t10000", "fmnist-hf-14-n5000-t10000"),
                 data.stream().map(Job::id).toList());
         assertEquals(3 * (2 + 2 + 2 + 4), jobs.size());
-        assertEquals(List.of("fmnist-hf-00-nn-w512-e30-reg00", "fmnist-hf-00-nn-w512-e30-reg06", "fmnist-hf-00-rf-w512-e30-reg00",
-                "fmnist-hf-00-rf-w512-e30-reg06", "fmnist-hf-00-nt-w512-e30-reg00", "fmnist-hf-00-nt-w512-e30-reg06",
+        assertEquals(List.of("fmnist-hf-00-nn-w512-e30-n5000-reg00", "fmnist-hf-00-nn-w512-e30-n5000-reg06", "fmnist-hf-00-rf-w512-e30-n5000-reg00",
+                "fmnist-hf-00-rf-w512-e30-n5000-reg06", "fmnist-hf-00-nt-w512-e30-n5000-reg00", "fmnist-hf-00-nt-w512-e30-n5000-reg06",
                 "fmnist-hf-00-rf-krr-n5000", "fmnist-hf-00-nt-krr-n5000", "fmnist-hf-00-linear-c5-n5000", "fmnist-hf-00-quadratic-c5-n5000"),
                 jobs.subList(0, 10).stream().map(Job::id).toList());
         Set<String> ids = new HashSet<>();
