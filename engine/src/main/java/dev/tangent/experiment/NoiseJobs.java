@@ -218,7 +218,27 @@ public final class NoiseJobs {
                     new KrrWorkflow.Targets(KrrWorkflow.Convention.PAPER_B, KrrWorkflow.TargetKind.AUTO, Double.NaN),
                     new KrrWorkflow.Solve(dev.tangent.machine.RidgePlan.Family.valueOf(solver.toUpperCase(Locale.ROOT)), DType.parse(dtype),
                             Double.NaN, 1000, solver.equals("cholesky") ? 0 : -1, 0, null, memory, 0), false, new Output(dir, mode(dir, "krr"))),
-                    context(backend, threads, reporter, desc));
+                    context(backend, threads, quietRegs(reporter), desc));
+        }
+
+        /**
+         * The sweep's reporter without tangent krr's one note per solved reg (a sweep would print hundreds; errors.csv and
+         * the job's run.json keep every reg's residual and iterations), except a reg that did not converge.
+         */
+        private static Reporter quietRegs(Reporter r) {
+            return new Reporter() {
+                @Override
+                public void progress(String phase, String unit, long done, long total) {
+                    r.progress(phase, unit, done, total);
+                }
+
+                @Override
+                public void note(String line) {
+                    if (!line.startsWith("reg ") || line.contains("NOT converged")) {
+                        r.note(line);
+                    }
+                }
+            };
         }
 
         @Override

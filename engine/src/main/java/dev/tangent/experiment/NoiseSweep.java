@@ -511,7 +511,9 @@ public final class NoiseSweep {
             case FMNIST_LF -> "Fashion-MNIST, low-frequency noise";
             case SYNTH -> "Spiked covariates (d = 1024, d0 = 16)";
         };
-        title += String.format(Locale.ROOT, ": n = %d, width %d, %d epochs (%s scale)", s.nTrain(), s.width(), s.epochs(), s.scale());
+        boolean networks = s.models().stream().anyMatch(m -> !m.kernel());
+        title += String.format(Locale.ROOT, ": n = %d%s (%s scale)", s.nTrain(),
+                networks ? String.format(Locale.ROOT, ", width %d, %d epochs", s.width(), s.epochs()) : "", s.scale());
         Figure.write(base, 1, 900, 560, List.of(new Figure.Panel(title, xl,
                 error ? "normalised test error (test MSE / E[y²])" : "test accuracy (best over the reg grid)", false, false, series)));
     }
