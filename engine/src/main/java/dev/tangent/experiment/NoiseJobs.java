@@ -194,7 +194,7 @@ public final class NoiseJobs {
      * @param variant   the polynomial intercept's index (linear, quadratic), −1 otherwise
      * @param regIndex  each reg's index in the reference's grid
      * @param dtype     of the Gram and the factors: f64 where two Grams fit in 8 GiB, else f32 as the reference
-     * @param memory    bytes the ridge plan may use besides the Gram
+     * @param memory    bytes the ridge plan may use, the Gram included (tangent krr's --memory)
      * @param solver    cholesky (a factor per reg) or auto ({@link dev.tangent.machine.RidgePlan}'s choice)
      */
     public record KrrJob(String data, String dataset, int noiseIndex, double level, String model, String kernel, int variant, int[] regIndex,
@@ -243,7 +243,7 @@ public final class NoiseJobs {
 
         @Override
         public long bytes() {
-            return (long) n * n * DType.parse(dtype).bytes() + memory;
+            return memory;
         }
 
         @Override

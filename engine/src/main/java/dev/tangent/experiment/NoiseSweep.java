@@ -246,8 +246,10 @@ public final class NoiseSweep {
                     String dtype = (long) s.nTrain() * s.nTrain() * 8 * 2 <= (8L << 30) ? "f64" : "f32";
                     double[] values = Arrays.stream(regs).mapToDouble(r -> r[1]).toArray();
                     int[] index = Arrays.stream(regs).mapToInt(r -> (int) r[0]).toArray();
-                    // besides the Gram: the data, targets, coefficients of every reg, the test Gram's rows in passes
-                    long memory = 8L * (s.nTrain() + s.nTest()) * (d + 3L * s.outputs() * values.length) + (1L << 30);
+                    // the ridge plan's budget: the Gram (factored in place), the data, targets, coefficients and predictions of
+                    // every reg, the test Gram's rows in passes
+                    long memory = (long) s.nTrain() * s.nTrain() * (dtype.equals("f64") ? 8 : 4)
+                            + 8L * (s.nTrain() + s.nTest()) * (d + 3L * s.outputs() * values.length) + (1L << 30);
                     switch (m) {
                         case RF_KRR, NT_KRR -> jobs.add(new NoiseJobs.KrrJob(dir, ds, level, lv, m.key, m == Model.RF_KRR ? "rf2" : "ntk2", -1,
                                 index, values, dtype, memory, krrSolver(s), s.nTrain(), s.nTest(), d, s.outputs(), s.backend(), s.threads()));
