@@ -248,8 +248,12 @@ public final class NoiseJobs {
 
         @Override
         public double flops() {
-            return (double) n * (n + 2.0 * nTest) * d + regs.length * ((double) n * n * n / 3 + 4.0 * n * n * outputs)
-                    + 2.0 * (n + nTest) * n * outputs * regs.length;
+            // cholesky: a factor per reg; auto: about two factors and 15 CG iterations per reg (what RidgePlan chose for
+            // Fashion-MNIST at n = 60,000: one factor, Nystrom-preconditioned CG above reg 616)
+            double factors = solver.equals("cholesky") ? regs.length : 2;
+            double iterations = solver.equals("cholesky") ? 2 : 15;
+            return (double) n * (n + 2.0 * nTest) * d + factors * n * n * (double) n / 3
+                    + regs.length * iterations * 2.0 * n * n * outputs + 2.0 * (n + nTest) * n * outputs * regs.length;
         }
 
         @Override
