@@ -142,6 +142,26 @@ public final class Figure {
             c.setCustomYAxisTickLabelsFormatter(Figure::tickLabel);
         }
         c.getStyler().setMarkerSize(6);
+        // a log axis over two or more decades gets one tick per decade: spacing the ticks a decade apart in pixels
+        // (XChart rounds the data span x hint / plot pixels to 1, 2 or 5 x 10^k; the plot is 60-80% of the panel)
+        double[] span = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        for (Series s : p.series()) {
+            double[][] xy = keep(s.x(), s.y(), p.logX(), p.logY());
+            for (int i = 0; i < xy[0].length; i++) {
+                span[0] = Math.min(span[0], xy[0][i]);
+                span[1] = Math.max(span[1], xy[0][i]);
+                span[2] = Math.min(span[2], xy[1][i]);
+                span[3] = Math.max(span[3], xy[1][i]);
+            }
+        }
+        double decadesX = p.logX() ? Math.log10(span[1] / span[0]) : 0;
+        double decadesY = p.logY() ? Math.log10(span[3] / span[2]) : 0;
+        if (decadesX >= 2) {
+            c.getStyler().setXAxisTickMarkSpacingHint((int) (w / (decadesX + 0.5)));
+        }
+        if (decadesY >= 2) {
+            c.getStyler().setYAxisTickMarkSpacingHint((int) (h / (decadesY + 0.5)));
+        }
         for (Series s : p.series()) {
             double[][] xy = keep(s.x(), s.y(), p.logX(), p.logY());
             if (xy[0].length == 0) {

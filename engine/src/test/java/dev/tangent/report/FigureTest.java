@@ -33,6 +33,47 @@ class FigureTest {
     }
 
     @Test
+    void aLogAxisFromTenToTenThousandIsLabelledAtEachDecade() throws Exception {
+        double[] x = {10, 30, 100, 300, 1000, 3000, 10000};
+        double[] y = {1, 2, 3, 4, 5, 6, 7};
+        for (int width : new int[] {520, 620, 900}) {
+            XYChart c = Figure.chart(new Figure.Panel("t", "width (units)", "y", true, false,
+                    List.of(new Figure.Series("s", x, y, true, true, 0))), width, 440);
+            c.paint(new BufferedImage(width, 440, BufferedImage.TYPE_INT_RGB).createGraphics(), width, 440);
+            assertEquals(List.of("10", "100", "1000", "10000"), tickLabels(c, "getXAxis"), "panel width " + width);
+        }
+    }
+
+    /** The tick labels XChart drew on an axis ("getXAxis" or "getYAxis"), read from its internal tick calculator. */
+    @SuppressWarnings("unchecked")
+    private static List<String> tickLabels(XYChart c, String axis) throws Exception {
+        java.lang.reflect.Field f = org.knowm.xchart.internal.chartpart.Chart.class.getDeclaredField("axisPair");
+        f.setAccessible(true);
+        Object pair = f.get(c);
+        java.lang.reflect.Method m = pair.getClass().getDeclaredMethod(axis);
+        m.setAccessible(true);
+        Object ax = m.invoke(pair);
+        java.lang.reflect.Method calc = ax.getClass().getMethod("getAxisTickCalculator");
+        Object tc = calc.invoke(ax);
+        java.lang.reflect.Method labels = tc.getClass().getMethod("getTickLabels");
+        java.lang.reflect.Method locations = tc.getClass().getMethod("getTickLocations");
+        labels.setAccessible(true);
+        locations.setAccessible(true);
+        List<String> text = (List<String>) labels.invoke(tc);
+        List<Double> at = (List<Double>) locations.invoke(tc);
+        Rectangle2D b = (Rectangle2D) ax.getClass().getMethod("getBounds").invoke(ax);
+        double length = axis.equals("getXAxis") ? b.getWidth() : b.getHeight();
+        // the calculator also lists a tick beyond each end, which is not drawn
+        List<String> drawn = new java.util.ArrayList<>();
+        for (int i = 0; i < text.size(); i++) {
+            if (at.get(i) >= 0 && at.get(i) <= length && text.get(i) != null && !text.get(i).isEmpty()) {
+                drawn.add(text.get(i));
+            }
+        }
+        return drawn;
+    }
+
+    @Test
     void linearTicksHaveALeadingZeroAndNoStepNoise() {
         assertEquals("0.05", Figure.tickLabel(0.05));
         assertEquals("0.3", Figure.tickLabel(0.1 + 0.2));
