@@ -39,6 +39,8 @@ class NoiseCommandTest {
                 out.toString());
         Cli.assertBadInput(out, "--models foo", "noise", "--dataset", "synth", "--models", "nn,foo", "--out", out.toString());
         Cli.assertBadInput(out, "--scale big", "noise", "--dataset", "synth", "--scale", "big", "--out", out.toString());
+        Cli.assertBadInput(out, "none is an index of rf-krr's grid of 10 values on synth", "noise", "--dataset", "synth", "--models", "rf-krr",
+                "--regs", "12,15", "--out", out.toString());
         Cli.assertBadInput(out, "--resume and --overwrite", "noise", "--dataset", "synth", "--resume", "--overwrite", "--out", out.toString());
     }
 

@@ -242,6 +242,10 @@ public final class NoiseSweep {
             double lv = level(s.dataset(), level);
             for (Model m : s.models()) {
                 double[][] regs = s.regs(m);
+                if (regs.length == 0) {
+                    throw new TangentException("--regs " + Arrays.toString(s.regIndices()) + ": none is an index of " + m + "'s grid of "
+                            + grid(m, s.dataset()).length + " values on " + ds);
+                }
                 if (m.kernel()) {
                     String dtype = (long) s.nTrain() * s.nTrain() * 8 * 2 <= (8L << 30) ? "f64" : "f32";
                     double[] values = Arrays.stream(regs).mapToDouble(r -> r[1]).toArray();
