@@ -30,8 +30,8 @@ import java.util.Map;
                         + "normalised test error), best.csv and best.md (the best over each grid, beside paper B's values for "
                         + "fmnist-hf), noise.png/svg (accuracy, or for synth normalised test error, against the noise level, one curve "
                         + "per model) and run.json."},
-        footer = {"", "--scale quick (the default) keeps the protocol and shrinks it: levels 0, 7, 14 (fmnist-lf 0, 6, 13; synth all), "
-                + "n 5000 (synth 4096), width 512, 30 epochs, reg indices 0 and 6 of the networks' grids and every other KRR reg, one "
+        footer = {"", "--scale quick (the default) shrinks the protocol: levels 0, 7, 14 (fmnist-lf 0, 6, 13; synth all), "
+                + "n 5000 (synth 4096), width 512, 30 epochs (rf and nt: 30 CG iterations on their normal equations instead of Adam), reg indices 0 and 6 of the networks' grids and every other KRR reg, one "
                 + "polynomial intercept. --scale paper is the reference's: every level, n 60000, width 4096, 750 epochs, every reg "
                 + "and intercept; --dry-run prints its job count, estimated time and memory."})
 final class NoiseCommand extends BaseCommand {
