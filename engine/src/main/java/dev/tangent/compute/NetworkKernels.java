@@ -28,6 +28,27 @@ public final class NetworkKernels {
     private NetworkKernels() {
     }
 
+    /**
+     * The lanes' sum in lane order. reduceLanes(ADD)'s order is unspecified and differs between the interpreter and
+     * C2, which made a resumed run's regulariser differ from an uninterrupted one's in the last bit.
+     */
+    private static double laneSum(FloatVector v) {
+        double s = 0;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
+    /** The lanes' sum in lane order (see {@link #laneSum(FloatVector)}). */
+    private static double laneSum(DoubleVector v) {
+        double s = 0;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     /** z ← z + b (b at offset bo, or none when bo &lt; 0), h ← scale·max(z, 0). */
     public static void biasRelu32(int n, MemorySegment z, long zo, MemorySegment b, long bo, MemorySegment h, long ho, float scale) {
         int nv = F.loopBound(n);
@@ -220,7 +241,7 @@ public final class NetworkKernels {
                 a.intoMemorySegment(ac, o, NO);
                 w.sub(a.mul(lr)).intoMemorySegment(th, o, NO);
             }
-            sq += s.reduceLanes(VectorOperators.ADD);
+            sq += laneSum(s);
             for (; j < m; j++) {
                 long o = 4L * (b0 + j);
                 float w = th.get(EF, o);
@@ -254,7 +275,7 @@ public final class NetworkKernels {
             a.intoMemorySegment(ac, o, NO);
             w.sub(a.mul(lr)).intoMemorySegment(th, o, NO);
         }
-        double sq = s.reduceLanes(VectorOperators.ADD);
+        double sq = laneSum(s);
         for (; j < n; j++) {
             long o = 8L * j;
             double w = th.get(ED, o);
@@ -297,7 +318,7 @@ public final class NetworkKernels {
                 vi.intoMemorySegment(vs, o, NO);
                 w.sub(mi.mul(alpha).div(vi.sqrt().add(eps))).intoMemorySegment(th, o, NO);
             }
-            sq += s.reduceLanes(VectorOperators.ADD);
+            sq += laneSum(s);
             for (; j < m; j++) {
                 long o = 4L * (b0 + j);
                 float w = th.get(EF, o);
@@ -342,7 +363,7 @@ public final class NetworkKernels {
             vi.intoMemorySegment(vs, o, NO);
             w.sub(mi.mul(alpha).div(vi.sqrt().add(eps))).intoMemorySegment(th, o, NO);
         }
-        double sq = s.reduceLanes(VectorOperators.ADD);
+        double sq = laneSum(s);
         for (; j < n; j++) {
             long o = 8L * j;
             double w = th.get(ED, o);
