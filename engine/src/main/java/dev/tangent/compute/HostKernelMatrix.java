@@ -115,15 +115,7 @@ final class HostKernelMatrix implements KernelMatrix {
             throw new IllegalArgumentException("K is " + m.rows() + " x " + m.cols() + ", v has " + v.length + ", out " + out.length);
         }
         if (factored != null) {
-            try (Matrix vv = Matrix.allocate(v.length, 1, DType.F64); Matrix oo = Matrix.allocate(out.length, 1, DType.F64)) {
-                for (int i = 0; i < v.length; i++) {
-                    vv.set(i, 0, v[i]);
-                }
-                multiply(vv, oo);
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = oo.get(i, 0);
-                }
-            }
+            ImplicitKernelMatrix.asColumn(this, v, out);
             return;
         }
         RowOps ops = RowOps.get();

@@ -108,6 +108,11 @@ abstract class HostProvider implements KernelProvider {
     }
 
     @Override
+    public boolean inPlaceAndMatrixFree() {
+        return true;
+    }
+
+    @Override
     public KernelMatrix implicitGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, int storedRows, Progress progress) {
         return new ImplicitKernelMatrix(this, spec, x, y, dtype, storedRows, progress);
     }

@@ -250,11 +250,16 @@ final class ImplicitKernelMatrix implements KernelMatrix {
         if (v.length != cols() || out.length != rows()) {
             throw new IllegalArgumentException("K is " + rows() + " x " + cols() + ", v has " + v.length + ", out " + out.length);
         }
+        asColumn(this, v, out);
+    }
+
+    /** K·v through the matrix product of {@code k} with v as one f64 column. */
+    static void asColumn(KernelMatrix k, double[] v, double[] out) {
         try (Matrix vv = Matrix.allocate(v.length, 1, DType.F64); Matrix oo = Matrix.allocate(out.length, 1, DType.F64)) {
             for (int i = 0; i < v.length; i++) {
                 vv.set(i, 0, v[i]);
             }
-            multiply(vv, oo);
+            k.multiply(vv, oo);
             for (int i = 0; i < out.length; i++) {
                 out[i] = oo.get(i, 0);
             }

@@ -97,6 +97,11 @@ public interface KernelProvider {
      */
     int solveShifted(KernelMatrix k, double shift, Matrix b);
 
+    /** Whether {@link #implicitGram} and an in-place {@link #cholesky} are available here (a ridge plan asks). */
+    default boolean inPlaceAndMatrixFree() {
+        return false;
+    }
+
     /**
      * A matrix-free K(X, Y) ({@code y == null}: K(X, X)) in {@code dtype}: products, rows and gathers recompute the
      * blocks they need through this provider's Gram loop, so the kernel costs one row panel of memory; the first

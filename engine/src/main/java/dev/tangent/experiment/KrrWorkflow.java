@@ -63,6 +63,10 @@ public final class KrrWorkflow {
 
     /** @param labelMean subtracted from the targets; NaN: 1/C for one-hot (0.1 for 10 classes), else 0 */
     public record Targets(Convention convention, TargetKind kind, double labelMean) {
+        /** Paper B's: shift = reg, class ids one-hot minus 1/C (0.1 for 10 classes), real targets as given. */
+        public static Targets paperB() {
+            return new Targets(Convention.PAPER_B, TargetKind.AUTO, Double.NaN);
+        }
     }
 
     /**
@@ -74,6 +78,11 @@ public final class KrrWorkflow {
      */
     public record Solve(RidgePlan.Family family, DType precision, double tol, int maxIterations, int factorizations, int nystromRank,
                         Boolean matrixFree, long memory, long seed) {
+        /** The plan's choice of solver within what the system has available, to the default tolerance of {@code precision}. */
+        public static Solve auto(DType precision) {
+            return new Solve(RidgePlan.Family.AUTO, precision, Double.NaN, 1000, -1, 0, null, -1, 0);
+        }
+
         double tolerance() {
             return Double.isNaN(tol) ? precision == DType.F32 ? 1e-6 : 1e-10 : tol;
         }
@@ -148,7 +157,8 @@ public final class KrrWorkflow {
                     sv.family(), sv.factorizations(), sv.nystromRank(), sv.matrixFree());
             c.reporter().progress("measuring rates", "steps", 0, 1);
             RidgePlan.Measured measured = RidgePlan.measure(c.provider(), r.spec(), train.x(), dtype, sv.seed());
-            RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), sv.seed());
+            RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), sv.seed(),
+                    c.provider().inPlaceAndMatrixFree());
             if (r.dryRun()) {
                 return new Result(n, nt, lab.outputs(), lab.onehot() ? "onehot" : "real", lab.mean(), choice, null, -1, Map.of(), null);
             }
@@ -167,7 +177,9 @@ public final class KrrWorkflow {
                         : c.provider().implicitGram(r.spec(), train.x(), null, dtype, chosen.storedRows(), gp)) {
                     seconds.put("gram", (System.nanoTime() - tg) / 1e9);
                     sc = solveAndScore(c.provider(), c.reporter(), k,
-                            test == null ? null : () -> c.provider().implicitGram(r.spec(), test.x(), train.x(), dtype, 0, KernelProvider.Progress.NONE),
+                            test == null ? null : () -> c.provider().inPlaceAndMatrixFree()
+                                    ? c.provider().implicitGram(r.spec(), test.x(), train.x(), dtype, 0, KernelProvider.Progress.NONE)
+                                    : c.provider().gram(r.spec(), test.x(), train.x(), dtype, KernelProvider.Progress.NONE),
                             lab, labTest, regs, shifts, chosen.settings(), resumed,
                             s -> {
                                 save(dir, s, regs[s.index()], key(keyBase, regs[s.index()], shifts[s.index()]));
@@ -232,7 +244,7 @@ public final class KrrWorkflow {
         RidgePlan.Shape shape = new RidgePlan.Shape(n, 0, lab.outputs(), shifts, k.dtype(), tol, solve.maxIterations(), fixed, budget,
                 solve.family(), solve.factorizations(), solve.nystromRank(), false);
         RidgePlan.Measured measured = RidgePlan.measure(provider, k, solve.seed());
-        RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), solve.seed());
+        RidgePlan.Choice choice = RidgePlan.choose(shape, measured.rates(), measured.spectrum(), solve.seed(), provider.inPlaceAndMatrixFree());
         Scored sc = solveAndScore(provider, reporter, k, kTest == null ? null : () -> new Borrowed(kTest), lab, labTest, regs, shifts,
                 choice.chosen().settings(), Map.of(), s -> { });
         return new Fit(sc.rows(), sc.best(), lab.outputs(), lab.onehot() ? "onehot" : "real", lab.mean(), choice, sc.timing(), sc.solutions());

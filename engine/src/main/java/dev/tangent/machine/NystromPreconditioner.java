@@ -104,14 +104,7 @@ public final class NystromPreconditioner implements Preconditioner, AutoCloseabl
                 eigen(backend, wm, w);
                 kept = keep(w);
                 // T = V_kept·Λ_kept^(−½) (r × kept): row j of wm is the eigenvector of w[j]
-                t = Matrix.allocate(r, kept, DType.F64);
-                for (int j = 0; j < kept; j++) {
-                    int src = r - kept + j;
-                    double sc = 1 / Math.sqrt(w[src]);
-                    for (int i = 0; i < r; i++) {
-                        t.set(i, j, wm.get(src, i) * sc);
-                    }
-                }
+                t = scaledEigenvectors(wm, w, kept);
             }
             try (Matrix tt = t) {
                 transformInPlace(backend, c, tt); // C → B = C·T in the first `kept` columns
@@ -132,14 +125,7 @@ public final class NystromPreconditioner implements Preconditioner, AutoCloseabl
                 }
                 eigen(backend, g, sigma2);
                 kept2 = keep(sigma2);
-                t2 = Matrix.allocate(kept, kept2, DType.F64);
-                for (int j = 0; j < kept2; j++) {
-                    int src = kept - kept2 + j;
-                    double sc = 1 / Math.sqrt(sigma2[src]);
-                    for (int i = 0; i < kept; i++) {
-                        t2.set(i, j, g.get(src, i) * sc);
-                    }
-                }
+                t2 = scaledEigenvectors(g, sigma2, kept2);
             }
             try (Matrix tt = t2) {
                 transformInPlace(backend, b, tt);
@@ -223,5 +209,19 @@ public final class NystromPreconditioner implements Preconditioner, AutoCloseabl
     @Override
     public void close() {
         owner.close();
+    }
+
+    /** V·Λ^(−½) over the {@code kept} largest eigenpairs (m × kept), with row j of {@code vectors} the eigenvector of w[j]. */
+    private static Matrix scaledEigenvectors(Matrix vectors, double[] w, int kept) {
+        int m = w.length;
+        Matrix t = Matrix.allocate(m, kept, DType.F64);
+        for (int j = 0; j < kept; j++) {
+            int src = m - kept + j;
+            double sc = 1 / Math.sqrt(w[src]);
+            for (int i = 0; i < m; i++) {
+                t.set(i, j, vectors.get(src, i) * sc);
+            }
+        }
+        return t;
     }
 }

@@ -283,6 +283,15 @@ public final class RidgePlan {
 
     /** Chooses; throws a one-line {@link TangentException} when nothing the user allowed fits. */
     public static Choice choose(Shape s, Rates rates, Spectrum spec, long seed) {
+        return choose(s, rates, spec, seed, true);
+    }
+
+    /**
+     * Chooses among the candidates a provider can run: without {@code inPlaceAndMatrixFree} (see
+     * {@link dev.tangent.compute.KernelProvider#inPlaceAndMatrixFree}) in-place factors and matrix-free kernels are
+     * listed but not feasible.
+     */
+    public static Choice choose(Shape s, Rates rates, Spectrum spec, long seed, boolean inPlaceAndMatrixFree) {
         List<Candidate> all = new ArrayList<>();
         Family f = s.family();
         if (f == Family.AUTO || f == Family.EIGH) {
@@ -318,6 +327,11 @@ public final class RidgePlan {
                     all.add(best);
                 }
             }
+        }
+        if (!inPlaceAndMatrixFree) {
+            all.replaceAll(c -> c.feasible() && (c.settings().inPlace() || !c.storedGram())
+                    ? new Candidate(c.name(), c.settings(), c.storedGram(), c.storedRows(), c.bytes(), c.seconds(), c.iterations(),
+                    "this provider has no in-place factor or matrix-free kernel") : c);
         }
         Candidate best = null;
         for (Candidate c : all) {
@@ -403,7 +417,9 @@ public final class RidgePlan {
         int[] itArr = new int[s.shifts().length];
         Arrays.fill(itArr, its);
         return new Candidate("eigh", set, true, 0, mem, times(r.gramEntry() * n * n, factor, iter, finalSeconds(s, r, true, 0)), itArr,
-                mem > s.budget() ? "eigh needs the Gram, its copy and LAPACK's workspace (4 n^2 elements, " + MemoryBudget.human(mem) + ")" : null);
+                mem > s.budget() ? "eigh needs the Gram, its copy and LAPACK's workspace (4 n^2 elements, " + MemoryBudget.human(mem) + ")"
+                        : 1 + 6 * n + 2 * n * n > Integer.MAX_VALUE ? "LAPACK's ?syevd workspace of 2 n^2 elements exceeds its 32-bit sizes (n <= 32,765)"
+                        : null);
     }
 
     /**

@@ -61,9 +61,8 @@ class KrrWorkflowTest {
                      Normalization.SPHERE, "--test");
              KernelMatrix k = p.gram(spec, train.x(), null, DType.F64, KernelProvider.Progress.NONE);
              KernelMatrix kt = p.gram(spec, test.x(), train.x(), DType.F64, KernelProvider.Progress.NONE)) {
-            KrrWorkflow.Fit fit = KrrWorkflow.fit(p, k, kt, train.y(), test.y(), regs,
-                    new KrrWorkflow.Targets(KrrWorkflow.Convention.PAPER_B, KrrWorkflow.TargetKind.AUTO, Double.NaN),
-                    new KrrWorkflow.Solve(RidgePlan.Family.AUTO, DType.F64, 1e-10, 1000, -1, 0, null, -1, 3), Reporter.SILENT);
+            KrrWorkflow.Fit fit = KrrWorkflow.fit(p, k, kt, train.y(), test.y(), regs, KrrWorkflow.Targets.paperB(),
+                    KrrWorkflow.Solve.auto(DType.F64), Reporter.SILENT); // f64: tol 1e-10 by default
             assertEquals(10, fit.outputs());
             assertEquals(0.1, fit.labelMean(), 0.0);
             try (Matrix km = Matrix.allocate(N, N, DType.F64); Matrix ktm = Matrix.allocate(NT, N, DType.F64)) {
