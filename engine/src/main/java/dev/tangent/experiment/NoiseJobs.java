@@ -1,6 +1,5 @@
 package dev.tangent.experiment;
 
-import dev.tangent.TangentException;
 import dev.tangent.compute.KernelProviders;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Input;
@@ -286,12 +285,6 @@ public final class NoiseJobs {
         @Override
         public String toString() {
             return "KrrJob[" + id() + ", " + kernel + ", " + dtype + ", regs " + java.util.Arrays.toString(regs) + "]";
-        }
-    }
-
-    static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new TangentException(message);
         }
     }
 }
