@@ -187,8 +187,8 @@ final class Converters {
         }
     }
 
-    static final class TargetKinds extends EnumChoice<dev.tangent.experiment.FitWorkflow.TargetKind> {
-        TargetKinds() {
+    static final class FitTargetKinds extends EnumChoice<dev.tangent.experiment.FitWorkflow.TargetKind> {
+        FitTargetKinds() {
             super(dev.tangent.experiment.FitWorkflow.TargetKind.class);
         }
     }

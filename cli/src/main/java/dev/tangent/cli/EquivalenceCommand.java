@@ -102,6 +102,10 @@ final class EquivalenceCommand extends BaseCommand {
                     + "command line win, unknown keys are errors.")
     Path config;
 
+    @Option(names = "--evaluations", defaultValue = "0", paramLabel = "K",
+            description = "Log-spaced evaluation steps of the traces and plot_sgd; 0 = one per epoch, as the reference (default: ${DEFAULT-VALUE}).")
+    int evaluations;
+
     @Option(names = "--checkpoint-every", defaultValue = "1", paramLabel = "E",
             description = "Checkpoint each network every E epochs into DIR/checkpoint_w<width>/; 0 = never (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
@@ -185,7 +189,7 @@ final class EquivalenceCommand extends BaseCommand {
         EquivalenceWorkflow.Request request = new EquivalenceWorkflow.Request(tr, te, data.normalize,
                 new EquivalenceWorkflow.Network(depth, widths, nnDtype, nnReg), new EquivalenceWorkflow.Objective(l, lambda),
                 new Schedule(lr, batch == 0 ? Integer.MAX_VALUE : batch, epochs, seed, true, kmDecay),
-                new EquivalenceWorkflow.Tracking(trackTrain, trackTest), new EquivalenceWorkflow.Checkpoints(checkpointEvery, -1), out);
+                new EquivalenceWorkflow.Tracking(trackTrain, trackTest, evaluations), new EquivalenceWorkflow.Checkpoints(checkpointEvery, -1), out);
         EquivalenceWorkflow.Result r = EquivalenceWorkflow.run(request, context(compute));
         out().printf(Locale.ROOT, "n_train %d, n_test %d, %d evaluations; kernel machine final test accuracy %.2f%%%n", r.nTrain(), r.nTest(),
                 r.steps().length, 100 * r.kmFinalTestAccuracy());

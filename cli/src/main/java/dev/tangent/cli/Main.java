@@ -52,6 +52,7 @@ public final class Main implements Runnable {
         m.put("equivalence", EquivalenceCommand.class);
         m.put("fit", FitCommand.class);
         m.put("rf-gram", RfGramCommand.class);
+        m.put("noise", NoiseCommand.class);
         m.put("bound", BoundCommand.class);
         m.put("certify", CertifyCommand.class);
         m.put("bench", BenchCommand.class);

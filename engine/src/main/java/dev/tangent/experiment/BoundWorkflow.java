@@ -377,11 +377,11 @@ public final class BoundWorkflow {
             losses.add(new Figure.Series("NN test hinge", t, res.nnTestHinge(), true, false, 2));
         }
         String boundTitle = res.noBound() == null ? "Hinge loss and bound" : res.noBound().title();
-        Figure.write(out.resolve("generalization"), 3, 520, 420, List.of(
-                new Figure.Panel("Outputs (KM lines, NN markers)", "t", "output", true, false, outs),
+        Figure.write(out.resolve("generalization"), 3, 620, 440, List.of(
+                new Figure.Panel("Outputs (KM lines, NN markers)", "epoch t", "output f(x)", true, false, outs),
                 new Figure.Panel(res.warning() == null ? "NN - KM" : String.format(java.util.Locale.ROOT,
                         "NN - KM (warning: max %.3g, %.0f%% of max |NN|)", res.maxGap(), 100 * res.maxGap() / res.maxOutput()),
-                        "t", "difference", true, false, diffs),
-                new Figure.Panel(boundTitle, "t", "loss", true, false, losses)));
+                        "epoch t", "output difference NN - KM", true, false, diffs),
+                new Figure.Panel(boundTitle, "epoch t", "hinge loss (mean over samples)", true, false, losses)));
     }
 }

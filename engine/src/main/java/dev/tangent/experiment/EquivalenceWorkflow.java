@@ -77,8 +77,22 @@ public final class EquivalenceWorkflow {
     }
 
     /** Tracked training and test indices; null for paper A's numpy draw. */
-    public record Tracking(int[] train, int[] test) {
+    /**
+     * @param evaluations log-spaced evaluation steps (the outputs, losses and accuracies of the traces and plot_sgd);
+     *                    0 = the number of epochs, as the reference
+     */
+    public record Tracking(int[] train, int[] test, int evaluations) {
         public static final Tracking DRAWN = new Tracking(null, null);
+
+        public Tracking {
+            if (evaluations < 0) {
+                throw new TangentException("--evaluations must be >= 1, found " + evaluations);
+            }
+        }
+
+        public Tracking(int[] train, int[] test) {
+            this(train, test, 0);
+        }
     }
 
     /**
@@ -150,7 +164,7 @@ public final class EquivalenceWorkflow {
             verifyResume(plan, keys);
             try (RunDirectory dir = Runs.open(plan, c)) {
                 Path out = dir.dir();
-                int evaluations = sc.epochs();
+                int evaluations = r.tracking().evaluations() > 0 ? r.tracking().evaluations() : sc.epochs();
                 SubgradientSolver.Result km;
                 KernelSpec spec = KernelSpec.ntk(nw.depth());
                 try (KernelMatrix k = Runs.gram(c, "training Gram", spec, train.x(), null);
@@ -175,7 +189,7 @@ public final class EquivalenceWorkflow {
                         train.x(), train.y(), kmMeta).save(out.resolve("km"));
 
                 List<WidthResult> results = new ArrayList<>();
-                NnTrace first = null;
+                List<NnTrace> traces = new ArrayList<>();
                 long totalSteps = (long) new BatchStream(train.size(), sc.batch(), sc.seed(), sc.shuffle()).stepsPerEpoch() * sc.epochs();
                 long done = 0;
                 int index = 0;
@@ -192,12 +206,10 @@ public final class EquivalenceWorkflow {
                     writeMatrix(out, p + "test_tracked", nn.testTracked);
                     double gap = Math.max(maxGap(nn.trainTracked, km.trace().trainTracked()), maxGap(nn.testTracked, km.trace().testTracked()));
                     results.add(new WidthResult(width, gap, nn.testAcc[nn.testAcc.length - 1]));
-                    if (first == null) {
-                        first = nn;
-                    }
+                    traces.add(nn);
                 }
                 double slope = results.size() >= 2 ? slope(results) : Double.NaN;
-                figure(out, steps, km.trace(), first, nw.widths().get(0));
+                figure(out, steps, km.trace(), traces, nw.widths());
                 if (results.size() >= 2) {
                     gapFigure(out, results, slope);
                 }
@@ -424,6 +436,9 @@ public final class EquivalenceWorkflow {
         k.put("--nn-dtype", r.network().dtype().toString());
         k.put("--track-train", java.util.Arrays.toString(trTrack));
         k.put("--track-test", java.util.Arrays.toString(teTrack));
+        if (r.tracking().evaluations() > 0) {
+            k.put("--evaluations", Integer.toString(r.tracking().evaluations()));
+        }
         return k;
     }
 
@@ -496,35 +511,46 @@ public final class EquivalenceWorkflow {
         return c;
     }
 
-    /** Paper A's plot_sgd: tracked train outputs, tracked test outputs, hinge loss, accuracy; KM lines, NN markers. */
-    private static void figure(Path out, int[] steps, SubgradientSolver.Trace km, NnTrace nn, int width) {
+    /**
+     * Paper A's plot_sgd: tracked train outputs, tracked test outputs, hinge loss, accuracy; the kernel machine as lines,
+     * every width's network as markers (one marker shape per width; in the output panels one colour per tracked point,
+     * in the loss and accuracy panels one colour per curve).
+     */
+    private static void figure(Path out, int[] steps, SubgradientSolver.Trace km, List<NnTrace> nns, List<Integer> widths) {
         double[] x = toDouble(steps);
         List<Figure.Series> trainOut = new ArrayList<>();
         List<Figure.Series> testOut = new ArrayList<>();
         for (int j = 0; j < km.trainTracked()[0].length; j++) {
             trainOut.add(new Figure.Series("KM #" + j, x, column(km.trainTracked(), j), true, false, j));
-            trainOut.add(new Figure.Series("NN #" + j, thin(x), thin(column(nn.trainTracked, j)), false, true, j));
         }
         for (int j = 0; j < km.testTracked()[0].length; j++) {
             testOut.add(new Figure.Series("KM #" + j, x, column(km.testTracked(), j), true, false, j));
-            testOut.add(new Figure.Series("NN #" + j, thin(x), thin(column(nn.testTracked, j)), false, true, j));
         }
-        List<Figure.Series> loss = List.of(
+        List<Figure.Series> loss = new ArrayList<>(List.of(
                 new Figure.Series("KM train", x, km.trainLoss(), true, false, 0),
-                new Figure.Series("KM test", x, km.testLoss(), true, false, 1),
-                new Figure.Series("NN train", thin(x), thin(nn.trainLoss), false, true, 0),
-                new Figure.Series("NN test", thin(x), thin(nn.testLoss), false, true, 1));
-        List<Figure.Series> acc = List.of(
+                new Figure.Series("KM test", x, km.testLoss(), true, false, 1)));
+        List<Figure.Series> acc = new ArrayList<>(List.of(
                 new Figure.Series("KM train", x, km.trainAccuracy(), true, false, 0),
-                new Figure.Series("KM test", x, km.testAccuracy(), true, false, 1),
-                new Figure.Series("NN train", thin(x), thin(nn.trainAcc), false, true, 0),
-                new Figure.Series("NN test", thin(x), thin(nn.testAcc), false, true, 1));
-        String w = "NN width " + width;
-        Figure.write(out.resolve("plot_sgd"), 2, 620, 440, List.of(
-                new Figure.Panel("Train outputs (KM lines, " + w + " markers)", "step", "g(x)", true, false, trainOut),
-                new Figure.Panel("Test outputs", "step", "g(x)", true, false, testOut),
-                new Figure.Panel("Loss", "step", "mean loss", true, false, loss),
-                new Figure.Panel("Accuracy", "step", "accuracy", true, false, acc)));
+                new Figure.Series("KM test", x, km.testAccuracy(), true, false, 1)));
+        for (int k = 0; k < nns.size(); k++) {
+            NnTrace nn = nns.get(k);
+            String w = "NN w" + widths.get(k);
+            for (int j = 0; j < km.trainTracked()[0].length; j++) {
+                trainOut.add(new Figure.Series(w + " #" + j, thin(x), thin(column(nn.trainTracked, j)), false, true, j).withMarker(k));
+            }
+            for (int j = 0; j < km.testTracked()[0].length; j++) {
+                testOut.add(new Figure.Series(w + " #" + j, thin(x), thin(column(nn.testTracked, j)), false, true, j).withMarker(k));
+            }
+            loss.add(new Figure.Series(w + " train", thin(x), thin(nn.trainLoss), false, true, 0).withMarker(k));
+            loss.add(new Figure.Series(w + " test", thin(x), thin(nn.testLoss), false, true, 1).withMarker(k));
+            acc.add(new Figure.Series(w + " train", thin(x), thin(nn.trainAcc), false, true, 0).withMarker(k));
+            acc.add(new Figure.Series(w + " test", thin(x), thin(nn.testAcc), false, true, 1).withMarker(k));
+        }
+        Figure.write(out.resolve("plot_sgd"), 2, 720, 460, List.of(
+                new Figure.Panel("Train outputs (KM lines, NN markers)", "SGD step", "output g(x)", true, false, trainOut),
+                new Figure.Panel("Test outputs", "SGD step", "output g(x)", true, false, testOut),
+                new Figure.Panel("Loss", "SGD step", "mean hinge loss", true, false, loss),
+                new Figure.Panel("Accuracy", "SGD step", "accuracy (fraction correct)", true, false, acc)));
     }
 
     /** Every ceil(T/20)-th point, as the reference thins the NN markers. */
@@ -551,7 +577,8 @@ public final class EquivalenceWorkflow {
             fit[i] = Math.exp(c + slope * Math.log(w[i]));
         }
         Figure.write(out.resolve("gap_vs_width"), 1, 620, 440, List.of(new Figure.Panel(
-                String.format(java.util.Locale.ROOT, "max |f_NN - g_KM| vs width (slope %.3f)", slope), "width", "max gap", true, true,
+                String.format(java.util.Locale.ROOT, "max |f_NN - g_KM| vs width (slope %.3f)", slope), "width (hidden units per layer)",
+                "max |f_NN - g_KM| over tracked points and steps (output units)", true, true,
                 List.of(new Figure.Series("measured", w, g, false, true, 0),
                         new Figure.Series(String.format(java.util.Locale.ROOT, "fit, slope %.3f", slope), w, fit, true, false, 1)))));
     }

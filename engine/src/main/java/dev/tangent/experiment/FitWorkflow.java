@@ -606,10 +606,10 @@ public final class FitWorkflow {
         }
         double[] x = column(history, 0);
         Figure.write(out.resolve("training"), 2, 620, 440, List.of(
-                new Figure.Panel("Loss (train: epoch mean with regulariser; test: one batch)", "epoch", "loss", false, true,
+                new Figure.Panel("Loss (train: epoch mean with regulariser; test: one batch)", "epoch", "square loss (mean over samples)", false, true,
                         List.of(new Figure.Series("train", x, column(history, 5), true, false, 0),
                                 new Figure.Series("test", x, column(history, 8), true, false, 1))),
-                new Figure.Panel("Accuracy", "epoch", "accuracy", false, false,
+                new Figure.Panel("Accuracy", "epoch", "accuracy (fraction correct)", false, false,
                         List.of(new Figure.Series("train", x, column(history, 6), true, false, 0),
                                 new Figure.Series("test", x, column(history, 9), true, false, 1)))));
     }

@@ -34,7 +34,8 @@ final class Runs {
     /** Inspects {@code --out} for a run of {@code command}; creates nothing. */
     static RunDirectory.Plan check(Output out, String command, boolean canResume) {
         if (out.mode() == RunDirectory.Mode.RESUME && !canResume) {
-            throw new TangentException("--resume applies to tangent equivalence, tangent fit and tangent krr only, not to tangent " + command);
+            throw new TangentException("--resume does not apply to tangent " + command + " (it continues interrupted runs of tangent "
+                    + "equivalence, tangent fit, tangent krr and tangent noise)");
         }
         return RunDirectory.check(out.path(), out.mode(), "--out", command, canResume);
     }

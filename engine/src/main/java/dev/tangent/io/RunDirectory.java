@@ -223,6 +223,34 @@ public final class RunDirectory implements AutoCloseable {
         return new Plan(abs, mode, option, command, true, prev);
     }
 
+    /**
+     * What a directory holds, read without taking it (a sweep's runner deciding whether a job is finished, to resume or
+     * to redo): {@code complete} when its manifest says so and every file it lists exists; {@code resumable} when an
+     * interrupted run kept checkpoints; {@code exists} when there is a manifest at all.
+     */
+    public record State(boolean exists, boolean complete, boolean resumable, String command) {
+        public static final State ABSENT = new State(false, false, false, null);
+    }
+
+    /** Inspects {@code dir}'s manifest (see {@link State}); creates and locks nothing. */
+    public static State inspect(Path dir) {
+        Previous prev = readManifest(dir.resolve(MANIFEST));
+        if (prev == null) {
+            return State.ABSENT;
+        }
+        boolean complete = prev.status().equals("complete");
+        if (complete) {
+            for (String f : prev.files()) {
+                if (!Files.exists(dir.resolve(f))) {
+                    complete = false;
+                    break;
+                }
+            }
+        }
+        boolean resumable = !prev.status().equals("complete") && !prev.status().equals("in progress") && !prev.kept().isEmpty();
+        return new State(true, complete, resumable, prev.command());
+    }
+
     public Path dir() {
         return dir;
     }
@@ -295,8 +323,17 @@ public final class RunDirectory implements AutoCloseable {
         if (OPEN.isEmpty()) {
             return;
         }
+        // a file belongs to the innermost open run that contains it: a sweep's job directories are runs of their own
+        // inside the sweep's, and their files (checkpoints kept through an interruption) are theirs alone
+        Path abs = target.toAbsolutePath().normalize();
+        RunDirectory owner = null;
         for (RunDirectory r : OPEN) {
-            r.record(target);
+            if (abs.startsWith(r.dir) && !abs.equals(r.dir) && (owner == null || r.dir.getNameCount() > owner.dir.getNameCount())) {
+                owner = r;
+            }
+        }
+        if (owner != null) {
+            owner.record(target);
         }
     }
 

@@ -34,7 +34,20 @@ public final class Figure {
     /**
      * @param color index into the palette (series of the same color are one quantity, e.g. solid KM and dotted NN)
      */
-    public record Series(String name, double[] x, double[] y, boolean line, boolean markers, int color) {
+    public record Series(String name, double[] x, double[] y, boolean line, boolean markers, int color, int marker) {
+        public Series(String name, double[] x, double[] y, boolean line, boolean markers, int color) {
+            this(name, x, y, line, markers, color, 0);
+        }
+
+        /** The same series with marker shape {@code k} (0 circle, 1 diamond, 2 square, 3 triangle, 4 cross, ...). */
+        public Series withMarker(int k) {
+            return new Series(name, x, y, line, markers, color, k);
+        }
+
+        /** The same points drawn as reference values (diamond markers, no line): a paper's numbers beside a run's. */
+        public Series asReference() {
+            return new Series(name, x, y, false, true, color, 1);
+        }
     }
 
     public record Panel(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Series> series) {
@@ -43,6 +56,9 @@ public final class Figure {
     private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
             new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194),
             new Color(127, 127, 127), new Color(188, 189, 34), new Color(23, 190, 207)};
+
+    private static final org.knowm.xchart.style.markers.Marker[] MARKERS = {SeriesMarkers.CIRCLE, SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE,
+            SeriesMarkers.TRIANGLE_UP, SeriesMarkers.CROSS, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.OVAL};
 
     /** Writes {@code base}.png and {@code base}.svg with the panels in a grid of {@code cols} columns. */
     public static void write(Path base, int cols, int panelWidth, int panelHeight, List<Panel> panels) {
@@ -104,22 +120,54 @@ public final class Figure {
         g.setTransform(base);
     }
 
-    private static XYChart chart(Panel p, int w, int h) {
+    static XYChart chart(Panel p, int w, int h) {
         XYChart c = new XYChartBuilder().width(w).height(h).title(p.title()).xAxisTitle(p.xLabel()).yAxisTitle(p.yLabel()).build();
-        Styler.LegendPosition pos = Styler.LegendPosition.InsideNE;
-        c.getStyler().setLegendPosition(pos);
+        // legends outside the data (right of the plot), so that no curve's points hide under it
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setPlotBackgroundColor(Color.WHITE);
         c.getStyler().setLegendBorderColor(Color.LIGHT_GRAY);
-        c.getStyler().setXAxisLogarithmic(p.logX());
-        c.getStyler().setYAxisLogarithmic(p.logY());
+        // log axes are drawn as log10 of the values on a linear axis, so that every tick gets a label in plain
+        // numbers (XChart's own log axis labels only whole decades, in mixed notation: "1000" beside "1E4")
+        if (p.logX()) {
+            c.setCustomXAxisTickLabelsFormatter(Figure::logTickLabel);
+        }
+        if (p.logY()) {
+            c.setCustomYAxisTickLabelsFormatter(Figure::logTickLabel);
+        }
+        if (!p.logX()) {
+            c.setCustomXAxisTickLabelsFormatter(Figure::tickLabel);
+        }
+        if (!p.logY()) {
+            c.setCustomYAxisTickLabelsFormatter(Figure::tickLabel);
+        }
         c.getStyler().setMarkerSize(6);
+        // a log axis over two or more decades gets one tick per decade: spacing the ticks a decade apart in pixels
+        // (XChart rounds the data span x hint / plot pixels to 1, 2 or 5 x 10^k; the plot is 60-80% of the panel)
+        double[] span = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        for (Series s : p.series()) {
+            double[][] xy = keep(s.x(), s.y(), p.logX(), p.logY());
+            for (int i = 0; i < xy[0].length; i++) {
+                span[0] = Math.min(span[0], xy[0][i]);
+                span[1] = Math.max(span[1], xy[0][i]);
+                span[2] = Math.min(span[2], xy[1][i]);
+                span[3] = Math.max(span[3], xy[1][i]);
+            }
+        }
+        double decadesX = p.logX() ? Math.log10(span[1] / span[0]) : 0;
+        double decadesY = p.logY() ? Math.log10(span[3] / span[2]) : 0;
+        if (decadesX >= 2) {
+            c.getStyler().setXAxisTickMarkSpacingHint((int) (w / (decadesX + 0.5)));
+        }
+        if (decadesY >= 2) {
+            c.getStyler().setYAxisTickMarkSpacingHint((int) (h / (decadesY + 0.5)));
+        }
         for (Series s : p.series()) {
             double[][] xy = keep(s.x(), s.y(), p.logX(), p.logY());
             if (xy[0].length == 0) {
                 continue;
             }
-            XYSeries series = c.addSeries(s.name(), xy[0], xy[1]);
+            XYSeries series = c.addSeries(s.name(), p.logX() ? log10(xy[0]) : xy[0], p.logY() ? log10(xy[1]) : xy[1]);
             Color col = PALETTE[Math.floorMod(s.color(), PALETTE.length)];
             series.setLineColor(col);
             series.setMarkerColor(col);
@@ -128,7 +176,7 @@ public final class Figure {
                 series.setLineStyle(new java.awt.BasicStroke(0f));
                 series.setLineColor(new Color(0, 0, 0, 0));
             }
-            series.setMarker(s.markers() ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            series.setMarker(!s.markers() ? SeriesMarkers.NONE : MARKERS[Math.floorMod(s.marker(), MARKERS.length)]);
         }
         return c;
     }
@@ -147,5 +195,34 @@ public final class Figure {
             }
         }
         return new double[][] {java.util.Arrays.copyOf(kx, n), java.util.Arrays.copyOf(ky, n)};
+    }
+
+    private static double[] log10(double[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Math.log10(v[i]);
+        }
+        return out;
+    }
+
+    /**
+     * The label of a tick at t = log10(value) on a log axis: the value in plain decimal notation, exact at whole decades
+     * ("0.001", "1", "10000"), else to two significant digits ("3.2", "0.0032", "320").
+     */
+    public static String logTickLabel(double t) {
+        double r = Math.rint(t);
+        if (Math.abs(t - r) < 1e-9) {
+            return java.math.BigDecimal.ONE.scaleByPowerOfTen((int) r).toPlainString();
+        }
+        return new java.math.BigDecimal(Math.pow(10, t)).round(new java.math.MathContext(2)).stripTrailingZeros().toPlainString();
+    }
+
+    /** The label of a tick on a linear axis: the shortest plain decimal of the value ("0.05", not ".05"; "1000", "0.5"). */
+    public static String tickLabel(double v) {
+        if (v == 0) {
+            return "0";
+        }
+        // ticks are multiples of 1, 2, 2.5 or 5 × 10^k: 12 significant digits remove the step's rounding noise
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(12)).stripTrailingZeros().toPlainString();
     }
 }
