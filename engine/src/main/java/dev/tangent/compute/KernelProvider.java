@@ -79,6 +79,20 @@ public interface KernelProvider {
     void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal);
 
     /**
+     * The height of the row panels in which {@link #gram} computes K(X, X): the unit of {@link #gramPanelsInto}.
+     */
+    int panelRows();
+
+    /**
+     * Rows [from, to) of K(X, X) from column {@code from} on (the upper trapezoid of those rows, (to − from) × (n − from);
+     * the columns left of {@code from} are the transpose of earlier rows), computed exactly as {@link #gram} with
+     * {@code y == null} computes them, so that row blocks computed apart (on the executors of a cluster) assemble into
+     * the same matrix bit for bit. {@code from} and {@code to} are multiples of {@link #panelRows()} ({@code to} may be
+     * n); {@code out}'s dtype is the kernel's; {@code rowsFinal} as for {@link #gramInto}, in rows of {@code out}.
+     */
+    void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal);
+
+    /**
      * K(X, Y) written to a new C-order {@code .npy} file of {@code dtype} at {@code file}, atomically (the file appears
      * complete or not at all), each row panel streamed to the disk as soon as it is final ({@link NpyRowStream}).
      */

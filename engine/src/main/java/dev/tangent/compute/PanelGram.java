@@ -35,23 +35,41 @@ final class PanelGram {
     static void build(Backend serial, int threads, int tile, TileMap map, BlockOps ops, KernelSpec spec, Matrix x, Matrix y,
                       Matrix out, double[] nx, KernelProvider.Progress progress, java.util.function.IntConsumer rowsFinal,
                       double aheadFlops) {
+        build(serial, threads, tile, map, ops, spec, x, y, 0, x.rows(), out, nx, progress, rowsFinal, aheadFlops);
+    }
+
+    /**
+     * The row panels of K(X, X) that cover rows [from, to) (both multiples of the panel height 2·tile, or {@code to} =
+     * n), each computed exactly as {@link #build} computes it for the whole matrix, into {@code out}: the upper
+     * trapezoid of those rows, (to − from) × (n − from), entry (i, j) = K(x_{from+i}, x_{from+j}); the columns left of
+     * {@code from} are the mirror of earlier panels. Row ranges computed apart therefore assemble into the matrix of
+     * {@link #build} bit for bit. For K(X, Y) (y not null) the range must be the whole of X.
+     */
+    static void build(Backend serial, int threads, int tile, TileMap map, BlockOps ops, KernelSpec spec, Matrix x, Matrix y,
+                      int from, int to, Matrix out, double[] nx, KernelProvider.Progress progress,
+                      java.util.function.IntConsumer rowsFinal, double aheadFlops) {
         boolean sym = y == null || y == x;
         Matrix yy = sym ? x : y;
         int d = x.cols();
         int panel = 2 * tile;
         int chunk = 4 * tile;
+        if (from < 0 || from > to || to > x.rows() || from % panel != 0 || (to % panel != 0 && to != x.rows())
+                || (!sym && (from != 0 || to != x.rows()))) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of " + x.rows() + " are not whole panels of " + panel);
+        }
+        int off = from; // out holds rows [from, to) and columns [from, n) of K(X, X) (from = 0 for K(X, Y))
         List<int[]> items = new ArrayList<>();
-        int panels = (x.rows() + panel - 1) / panel;
+        int panels = (to - from + panel - 1) / panel;
         int[] remaining = new int[panels];
-        for (int i0 = 0; i0 < x.rows(); i0 += panel) {
+        for (int i0 = from; i0 < to; i0 += panel) {
             int mi = Math.min(panel, x.rows() - i0);
             if (sym) {
                 items.add(new int[] {i0, i0, mi});
-                remaining[i0 / panel]++;
+                remaining[(i0 - from) / panel]++;
             }
             for (int c0 = sym ? i0 + mi : 0; c0 < yy.rows(); c0 += chunk) {
                 items.add(new int[] {i0, c0, Math.min(chunk, yy.rows() - c0)});
-                remaining[i0 / panel]++;
+                remaining[(i0 - from) / panel]++;
             }
         }
         // The first items' GEMMs may run ahead of their maps (while the maps' code is being compiled): the work list is
@@ -80,9 +98,9 @@ final class PanelGram {
             boolean diagonal = sym && c0 == i0;
             if (!mapOnly) {
                 if (diagonal) {
-                    serial.syrk(1.0, x.rows(i0, mi), 0.0, out.view(i0, i0, mi, mi));
+                    serial.syrk(1.0, x.rows(i0, mi), 0.0, out.view(i0 - off, i0 - off, mi, mi));
                 } else {
-                    serial.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(c0, w), 0.0, out.view(i0, c0, mi, w));
+                    serial.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(c0, w), 0.0, out.view(i0 - off, c0 - off, mi, w));
                 }
             }
             if (gemmOnly) {
@@ -102,29 +120,29 @@ final class PanelGram {
                     int h = Math.min(tile, i0 + mi - rr);
                     // the diagonal tile: its upper triangle row by row (SYRK left the lower one alone), then mirrored
                     for (int i = 0; i < h; i++) {
-                        map.apply(out.view(rr + i, rr + i, 1, h - i), rr + i, rr + i);
+                        map.apply(out.view(rr + i - off, rr + i - off, 1, h - i), rr + i, rr + i);
                     }
-                    Matrix diag = out.view(rr, rr, h, h);
+                    Matrix diag = out.view(rr - off, rr - off, h, h);
                     for (int i = 0; i < h; i++) {
                         double sq = nx[rr + i];
                         diag.set(i, i, spec.value(sq, sq, sq, d));
                     }
                     ops.mirrorUpperToLower(diag);
-                    mapAndMirror(map, ops, tile, out, rr, h, rr + h, i0 + mi, true);
+                    mapAndMirror(map, ops, tile, out, off, to, rr, h, rr + h, i0 + mi, true);
                 }
             } else {
                 for (int rr = i0; rr < i0 + mi; rr += tile) {
-                    mapAndMirror(map, ops, tile, out, rr, Math.min(tile, i0 + mi - rr), c0, c0 + w, sym);
+                    mapAndMirror(map, ops, tile, out, off, to, rr, Math.min(tile, i0 + mi - rr), c0, c0 + w, sym);
                 }
             }
             synchronized (remaining) {
-                remaining[i0 / panel]--;
+                remaining[(i0 - from) / panel]--;
                 int before = finalPanels[0];
                 while (finalPanels[0] < panels && remaining[finalPanels[0]] == 0) {
                     finalPanels[0]++;
                 }
                 if (finalPanels[0] > before && rowsFinal != null) {
-                    rowsFinal.accept(Math.min(x.rows(), finalPanels[0] * panel));
+                    rowsFinal.accept(Math.min(to - from, finalPanels[0] * panel));
                 }
             }
             progress.done(done.incrementAndGet(), total);
@@ -148,14 +166,18 @@ final class PanelGram {
         }
     }
 
-    /** Maps the tiles of rows [rr, rr + h) and columns [from, to) in place and mirrors each while it is in cache. */
-    private static void mapAndMirror(TileMap map, BlockOps ops, int tile, Matrix out, int rr, int h, int from, int to, boolean mirror) {
+    /**
+     * Maps the tiles of rows [rr, rr + h) and columns [from, to) in place and mirrors each while it is in cache, into
+     * rows below {@code rowsTo} only; {@code out}'s entry (0, 0) is K's (off, off).
+     */
+    private static void mapAndMirror(TileMap map, BlockOps ops, int tile, Matrix out, int off, int rowsTo, int rr, int h, int from, int to,
+                                     boolean mirror) {
         for (int cc = from; cc < to; cc += tile) {
             int ww = Math.min(tile, to - cc);
-            Matrix c = out.view(rr, cc, h, ww);
+            Matrix c = out.view(rr - off, cc - off, h, ww);
             map.apply(c, rr, cc);
-            if (mirror) {
-                ops.transposeInto(c, out.view(cc, rr, ww, h));
+            if (mirror && cc < rowsTo) {
+                ops.transposeInto(c, out.view(cc - off, rr - off, ww, h));
             }
         }
     }
