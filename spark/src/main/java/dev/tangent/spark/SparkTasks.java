@@ -3,7 +3,6 @@ package dev.tangent.spark;
 import dev.tangent.experiment.Tasks;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.launcher.JavaModuleOptions;
 
 import java.io.File;
 import java.io.Serializable;
@@ -24,8 +23,8 @@ import java.util.Set;
  * <p>What the executors get through the job's configuration (nothing is set on the cluster by hand):
  * <ul>
  *   <li>the JVM flags the engine needs — {@code --add-modules=jdk.incubator.vector}, {@code --enable-native-access} —
- *       and the {@code --add-opens} list Spark itself needs on JDK 17+ ({@link JavaModuleOptions}), in
- *       {@code spark.executor.extraJavaOptions} (before whatever the user set there);</li>
+ *       in {@code spark.executor.extraJavaOptions} (before whatever the user set there); Spark adds the
+ *       {@code --add-opens} list it needs on JDK 17+ itself ({@code org.apache.spark.launcher.JavaModuleOptions});</li>
  *   <li>Tangent's code: the jars it was loaded from in {@code spark.jars} (shipped by the driver), the class
  *       directories (a build tree, tests) in {@code spark.executor.extraClassPath} (seen where the executors share this
  *       machine's file system).</li>
@@ -65,7 +64,9 @@ public final class SparkTasks implements Tasks {
             conf.setMaster("local[*]");
         }
         conf.setAppName(appName);
-        String flags = JavaModuleOptions.defaultModuleOptions() + " " + ENGINE_FLAGS;
+        // Spark itself gives executors (and a driver it launches) the --add-opens of JavaModuleOptions; the engine's own
+        // flags are set here so that they hold whatever Spark's defaults become
+        String flags = ENGINE_FLAGS;
         conf.set("spark.executor.extraJavaOptions", (flags + " " + conf.get("spark.executor.extraJavaOptions", "")).trim());
         conf.set("spark.driver.extraJavaOptions", (flags + " " + conf.get("spark.driver.extraJavaOptions", "")).trim());
         Set<Class<?>> anchors = new LinkedHashSet<>(List.of(Tasks.class, SparkTasks.class, dev.tangent.ffi.NativeLibraries.class));
