@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * A test of the {@code gpu} tier (scripts/test.sh -Pgpu; the default run leaves it out): tagged {@code gpu}, and
- * skipped with the reason where the machine shows no NVIDIA GPU. No test uses it yet: the CUDA backend is not built.
+ * skipped with the reason where the machine shows no NVIDIA GPU (CudaProviderGpuTest, CudaCliGpuTest; scripts/gpu-check.sh
+ * runs them on a GPU machine without Java or Maven).
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)

@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 final class BackendOptions {
     @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "auto", converter = Converters.Backends.class,
             completionCandidates = Converters.Backends.class,
-            description = "Where kernels run, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: OpenBLAS GEMM with the Vector API "
-                    + "kernel maps when both load, else the Vector API GEMM, else plain Java loops; scalar: plain Java loops, the reference).")
+            description = "Where kernels run, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the NVIDIA GPU when its driver, "
+                    + "cuBLAS and cuSOLVER load, else OpenBLAS GEMM with the Vector API kernel maps when both load, else the Vector API "
+                    + "GEMM, else plain Java loops; cuda: the GPU, or an error saying why not; scalar: plain Java loops, the reference).")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: the available processors, ${DEFAULT-VALUE}).")

@@ -163,6 +163,7 @@ final class Converters {
     static final class Backends extends Choice<String> {
         Backends() {
             add("auto", "auto");
+            add("cuda", "cuda");
             add("openblas", "openblas");
             add("java", "java");
             add("scalar", "scalar");

@@ -13,7 +13,8 @@ import java.util.Locale;
 /** {@code tangent info}: what this machine offers Tangent and which backend {@code auto} picks, and why. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         header = "Show the JDK, SIMD width, native libraries, memory and the backend auto picks.",
-        description = "Show the JDK, SIMD width, native libraries (OpenBLAS version, core type, threads; LAPACKE), GPU, memory, "
+        description = "Show the JDK, SIMD width, native libraries (OpenBLAS version, core type, threads; LAPACKE), the GPU (device, "
+                + "driver, cuBLAS and cuSOLVER, or why CUDA is unavailable), memory, "
                 + "the backends this build has, and the one that --backend auto chooses, with the reason.")
 final class InfoCommand extends BaseCommand {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for the backend (default: the available processors, ${DEFAULT-VALUE}).")
@@ -42,7 +43,13 @@ final class InfoCommand extends BaseCommand {
         NativeLibraries.Load lp = NativeLibraries.lapacke();
         out.printf(Locale.ROOT, "%-10s %s%n", "LAPACKE", lp.loaded() ? lp.path() : "unavailable: " + lp.detail()
                 + " (Cholesky falls back to the Java backend)");
-        out.printf(Locale.ROOT, "%-10s %s%n", "GPU", "not used: this build has no GPU provider");
+        KernelProviders.Gpu gpu = KernelProviders.gpu();
+        if (gpu.provider() != null) {
+            out.printf(Locale.ROOT, "%-10s %s%n", "GPU", gpu.description());
+            out.printf(Locale.ROOT, "%-10s %s%n", "", gpu.libraries());
+        } else {
+            out.printf(Locale.ROOT, "%-10s unavailable: %s%n", "GPU", gpu.reason());
+        }
         out.printf(Locale.ROOT, "%-10s %s (--backend)%n", "Backends", String.join(", ", new Converters.Backends()));
         KernelProviders.Selection sel = KernelProviders.select("auto", threads);
         out.printf(Locale.ROOT, "%-10s auto -> %s with %d threads: %s%n", "Backend", sel.provider().name(), threads, sel.reason());

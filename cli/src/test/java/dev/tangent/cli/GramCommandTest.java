@@ -164,7 +164,7 @@ class GramCommandTest {
     @Test
     void unknownBackend() {
         Path out = dir.resolve("K.npy");
-        Cli.assertBadInput(out, "--backend': expected one of auto, openblas, java, scalar, found 'tpu'", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
+        Cli.assertBadInput(out, "--backend': expected one of auto, cuda, openblas, java, scalar, found 'tpu'", "gram", "--x", npy("x.npy", 3, 2, 1).toString(), "--depth", "1",
                 "--backend", "tpu", "--out", out.toString());
     }
 

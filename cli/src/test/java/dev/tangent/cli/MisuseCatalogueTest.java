@@ -283,8 +283,8 @@ class MisuseCatalogueTest {
         Files.writeString(cfg, "model:\n  widht: 100\n");
         refused("--config " + cfg + ":2: unknown key 'model.widht'; did you mean 'model.width'?", "equivalence", "--config",
                 cfg.toString(), "--train", x, "--train-labels", y, "--test", x, "--test-labels", y, "--out", out("e"));
-        refused("--backend': expected one of auto, openblas, java, scalar, found 'cuda'", "gram", "--x", x, "--depth", "1", "--backend", "cuda",
-                "--out", out("K.npy"));
+        refused("--backend': expected one of auto, cuda, openblas, java, scalar, found 'cudnn'", "gram", "--x", x, "--depth", "1", "--backend",
+                "cudnn", "--out", out("K.npy"));
         refused("--nn-dtype': expected one of f64, f32, found 'f16'", "equivalence", "--train", x, "--test", x, "--nn-dtype", "f16",
                 "--out", out("e"));
         refused("--noise-index 10: the spiked-covariates data have levels 0..9", "data", "prep", "--dataset", "synth", "--noise-index",

@@ -1,6 +1,7 @@
 package dev.tangent.experiment;
 
 import dev.tangent.compute.Backend;
+import dev.tangent.compute.CudaTimings;
 import dev.tangent.io.RunDirectory;
 import dev.tangent.compute.KernelProvider;
 import dev.tangent.kernel.KernelSpec;
@@ -15,7 +16,8 @@ import java.util.function.LongConsumer;
 
 /**
  * {@code tangent bench gram}: the fused Gram K(X, X) against the bare syrk of the same X on the same backend, timed in
- * one process after warm-up, alternating the two so that machine noise hits both alike. For quick checks on a user's
+ * one process after warm-up, alternating the two so that machine noise hits both alike (on the CUDA provider: its Gram
+ * kept on the device against the upload of X plus cuBLAS SYRK, {@link CudaTimings}). For quick checks on a user's
  * machine; the reference figures come from the JMH benchmarks in bench/.
  */
 public final class BenchWorkflow {
@@ -49,6 +51,15 @@ public final class BenchWorkflow {
      */
     public static Result gram(KernelProvider provider, int n, int d, KernelSpec spec, DType dtype, int warmup, int reps,
                               long seed, LongConsumer progress) {
+        if (provider.name().equals("cuda")) { // both on the device, from X on the host: CudaTimings
+            CudaTimings.Result t = CudaTimings.gramVsSyrk(provider, spec, null, n, d, dtype, warmup, reps, seed, 0, null);
+            progress.accept(2L * (warmup + reps));
+            double[] g = t.gram().clone();
+            double[] s = t.syrkUpload().clone();
+            Arrays.sort(g);
+            Arrays.sort(s);
+            return new Result(n, d, spec, dtype, provider.name(), provider.threads(), new Timing(g), new Timing(s));
+        }
         SplittableRandom r = new SplittableRandom(seed);
         try (Matrix x = Matrix.allocate(n, d, dtype); Matrix out = Matrix.allocate(n, n, dtype)) {
             for (int i = 0; i < n; i++) {
