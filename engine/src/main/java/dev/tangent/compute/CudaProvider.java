@@ -179,6 +179,18 @@ final class CudaProvider implements KernelProvider {
         }
     }
 
+    @Override
+    public int panelRows() {
+        return host.panelRows();
+    }
+
+    /** Row blocks of a block Gram run on the host provider (their bits are the host's, not the device's). */
+    @Override
+    public void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress,
+                               java.util.function.IntConsumer rowsFinal) {
+        host.gramPanelsInto(spec, x, from, to, out, progress, rowsFinal);
+    }
+
     /** Rows become final together, when the last panel is copied back (the GPU path reports them all at the end). */
     @Override
     public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal) {
