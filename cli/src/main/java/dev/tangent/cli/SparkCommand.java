@@ -31,16 +31,17 @@ import java.util.Map;
                 + "provider; outputs go to a directory every executor sees (a shared file system) and are complete or absent "
                 + "per task, so retried tasks redo or reuse, never duplicate.",
                 "  gram      the block Gram: K(X, X) in row blocks, one .npy per block plus index.json",
+                "  certify   tangent certify with the test points in partitions, one task each; the same files",
                 "  assemble  a block Gram's directory written as one .npy (no cluster needed)",
                 "Every tangent command that reads a .npy matrix also reads a block Gram's directory."},
-        subcommands = {SparkCommand.Gram.class, SparkCommand.Assemble.class})
+        subcommands = {SparkCommand.Gram.class, SparkCommand.Certify.class, SparkCommand.Assemble.class})
 final class SparkCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: gram or assemble");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: gram, certify or assemble");
     }
 
     /** The Spark options every job shares. */
@@ -149,6 +150,33 @@ final class SparkCommand implements Runnable {
                     r.dim(), r.blocks(), r.blockRows(), r.reused() > 0 ? " (" + r.reused() + " reused)" : "");
             out().printf(Locale.ROOT, "blocks computed in %.3f s on %s; loading took %.3f s; %.3f s in all with Spark's start%n", r.seconds(),
                     r.where(), r.loadSeconds(), wall);
+        }
+    }
+
+    @Command(name = "certify", mixinStandardHelpOptions = true, sortOptions = false,
+            header = "tangent certify with the test points cut into partitions, each certified by one Spark task.",
+            description = {"Every option of tangent certify, and the cluster's. The selected test points are cut into --partitions "
+                    + "contiguous parts; each task loads the model from --model (a path every executor sees) and certifies its "
+                    + "points with the provider --backend selects there; the driver merges them in order and writes certify.csv, "
+                    + "certify.json, certify.md and run.json exactly as tangent certify does."})
+    static final class Certify extends CertifyCommand {
+        @Mixin
+        Cluster cluster = new Cluster();
+
+        @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+                description = "Parts of the test points, one task each (default: four per task slot of the cluster).")
+        int partitions;
+
+        @Override
+        dev.tangent.experiment.CertifyWorkflow.Result certify(dev.tangent.experiment.CertifyWorkflow.Request request,
+                                                             dev.tangent.experiment.Context c) {
+            if (partitions < 0) {
+                throw new TangentException("--partitions must be >= 1, found " + partitions);
+            }
+            try (Tasks tasks = cluster.open("tangent spark certify")) {
+                return dev.tangent.experiment.CertifyWorkflow.run(request, c, tasks, partitions > 0 ? partitions : 4 * tasks.parallelism(),
+                        compute.backend);
+            }
         }
     }
 
