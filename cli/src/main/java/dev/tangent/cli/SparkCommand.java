@@ -30,8 +30,8 @@ import java.util.Map;
         description = {"Jobs cut into independent tasks that Spark runs on a cluster's executors, each with the engine's own "
                 + "provider; outputs go to a directory every executor sees (a shared file system) and are complete or absent "
                 + "per task, so retried tasks redo or reuse, never duplicate.",
-                "  gram      the block Gram: K(X, X) in row blocks, one .npy per block plus index.json",
-                "  certify   tangent certify with the test points in partitions, one task each; the same files",
+                "  gram      the block Gram: K(X, X) in row blocks, a .npy each, and index.json",
+                "  certify   tangent certify in partitions of the test points (the same files)",
                 "  assemble  a block Gram's directory written as one .npy (no cluster needed)",
                 "Every tangent command that reads a .npy matrix also reads a block Gram's directory."},
         subcommands = {SparkCommand.Gram.class, SparkCommand.Certify.class, SparkCommand.Assemble.class})
@@ -99,8 +99,8 @@ final class SparkCommand implements Runnable {
                     + "equals tangent gram's with the same --backend, --tile and --dtype bit for bit.",
                     "--out must be new, or the unfinished directory of the same job: its finished blocks are reused."},
             footer = {"", "Example (a standalone cluster; /shared is mounted on every worker):",
-                    "  tangent spark gram --master spark://head:7077 --x fashion-mnist:train --depth 2 --dtype f32 \\",
-                    "      --out /shared/K-fmnist"})
+                    "  tangent spark gram --master spark://head:7077 --x fashion-mnist:train \\",
+                    "      --depth 2 --dtype f32 --out /shared/K-fmnist"})
     static final class Gram extends BaseCommand {
         @Option(names = "--x", required = true, paramLabel = "SPEC", description = "The points: a data spec.")
         String x;
