@@ -28,14 +28,15 @@ case "$cmd" in
     ln -s "$ROOT"/spark/target/lib/*.jar "$HOME_DIR/jars/"
     cp "$ROOT/spark/conf/log4j2.properties" "$HOME_DIR/conf/"
     export SPARK_HOME="$HOME_DIR" SPARK_CONF_DIR="$HOME_DIR/conf" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1 JAVA_HOME="$JAVA25"
-    opens=(-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true)
+    opens=(-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true
+      --sun-misc-unsafe-memory-access=allow)
     for o in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-        java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+        java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.util.calendar; do
       opens+=(--add-opens=java.base/$o=ALL-UNNAMED)
     done
     run() { # name main args...
       local name=$1; shift
-      nohup "$JAVA25/bin/java" "${opens[@]}" -Xmx512m -cp "$HOME_DIR/jars/*" "$@" > "$HOME_DIR/$name.log" 2>&1 &
+      nohup "$JAVA25/bin/java" "${opens[@]}" -Xmx512m -cp "$HOME_DIR/conf:$HOME_DIR/jars/*" "$@" > "$HOME_DIR/$name.log" 2>&1 &
       echo $! > "$HOME_DIR/$name.pid"
     }
     run master org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$PORT" --webui-port 8080
