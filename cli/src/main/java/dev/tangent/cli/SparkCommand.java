@@ -136,14 +136,13 @@ final class SparkCommand implements Runnable {
         void execute() {
             KernelSpec kspec = kernel.spec(this, null);
             Input xs = data.input(x, null, null, "--x", "--limit");
-            if (compute.threads < 1) {
-                throw new TangentException("--threads must be >= 1, found " + compute.threads);
-            }
+            BlockGramWorkflow.Request request = new BlockGramWorkflow.Request(xs, data.normalize, kspec, dtype, compute.backend,
+                    compute.threads, tile, blockRows, out);
+            BlockGramWorkflow.check(request); // before Spark starts
             long t0 = System.nanoTime();
             BlockGramWorkflow.Result r;
             try (Tasks tasks = cluster.open("tangent spark gram")) {
-                r = BlockGramWorkflow.run(new BlockGramWorkflow.Request(xs, data.normalize, kspec, dtype, compute.backend, compute.threads,
-                        tile, blockRows, out), reporter(), tasks);
+                r = BlockGramWorkflow.run(request, reporter(), tasks);
             }
             double wall = (System.nanoTime() - t0) / 1e9;
             out().printf(Locale.ROOT, "%s: %d x %d %s of %s, d = %d, in %d blocks of %d rows%s%n", out, r.n(), r.n(), kspec, r.xDescription(),

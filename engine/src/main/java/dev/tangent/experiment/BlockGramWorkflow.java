@@ -65,18 +65,29 @@ public final class BlockGramWorkflow {
             implements Serializable {
     }
 
-    public static Result run(Request r, Reporter reporter, Tasks tasks) {
+    /**
+     * The checks of {@link #run} that need neither the data nor the cluster (options, the output directory), so that a
+     * command can make them before it starts Spark; creates nothing. Returns the provider's panel height.
+     */
+    public static int check(Request r) {
         if (r.tile() < 8) {
             throw new TangentException("--tile must be >= 8, found " + r.tile());
         }
-        Path dir = r.out().toAbsolutePath().normalize();
-        checkOutput(dir);
-        KernelProvider driverProvider = provider(r.backend(), r.threads(), r.tile());
-        int panel = driverProvider.panelRows();
+        if (r.threads() < 1) {
+            throw new TangentException("--threads must be >= 1, found " + r.threads());
+        }
+        checkOutput(r.out().toAbsolutePath().normalize());
+        int panel = provider(r.backend(), r.threads(), r.tile()).panelRows();
         if (r.blockRows() < 0 || r.blockRows() % panel != 0) {
             throw new TangentException("--block-rows " + r.blockRows() + ": expected a positive multiple of the panel height " + panel
                     + " (2 x --tile)");
         }
+        return panel;
+    }
+
+    public static Result run(Request r, Reporter reporter, Tasks tasks) {
+        int panel = check(r);
+        Path dir = r.out().toAbsolutePath().normalize();
         long t0 = System.nanoTime();
         int n;
         int dim;
