@@ -186,9 +186,8 @@ final class CudaProvider implements KernelProvider {
 
     /** Row blocks of a block Gram run on the host provider (their bits are the host's, not the device's). */
     @Override
-    public void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress,
-                               java.util.function.IntConsumer rowsFinal) {
-        host.gramPanelsInto(spec, x, from, to, out, progress, rowsFinal);
+    public void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress) {
+        host.gramPanelsInto(spec, x, from, to, out, progress);
     }
 
     /** Rows become final together, when the last panel is copied back (the GPU path reports them all at the end). */

@@ -100,8 +100,7 @@ abstract class HostProvider implements KernelProvider {
     }
 
     @Override
-    public void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress,
-                               java.util.function.IntConsumer rowsFinal) {
+    public void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress) {
         if (out.rows() != to - from || out.cols() != x.rows() - from) {
             throw new IllegalArgumentException("output is " + out.rows() + "x" + out.cols() + ", expected " + (to - from) + "x" + (x.rows() - from));
         }
@@ -110,7 +109,7 @@ abstract class HostProvider implements KernelProvider {
             double[] nx = PanelGram.squaredNorms(xx);
             TileMap map = tileMap(spec, nx, nx, xx.cols(), out.dtype());
             double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
-            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, null, from, to, out, nx, progress, rowsFinal, ahead);
+            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, null, from, to, out, nx, progress, null, ahead);
         } finally {
             if (xx != x) {
                 xx.close();

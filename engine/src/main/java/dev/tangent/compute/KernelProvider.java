@@ -88,9 +88,9 @@ public interface KernelProvider {
      * the columns left of {@code from} are the transpose of earlier rows), computed exactly as {@link #gram} with
      * {@code y == null} computes them, so that row blocks computed apart (on the executors of a cluster) assemble into
      * the same matrix bit for bit. {@code from} and {@code to} are multiples of {@link #panelRows()} ({@code to} may be
-     * n); {@code out}'s dtype is the kernel's; {@code rowsFinal} as for {@link #gramInto}, in rows of {@code out}.
+     * n); {@code out}'s dtype is the kernel's.
      */
-    void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal);
+    void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress);
 
     /**
      * K(X, Y) written to a new C-order {@code .npy} file of {@code dtype} at {@code file}, atomically (the file appears

@@ -9,7 +9,6 @@ import dev.tangent.data.Normalization;
 import dev.tangent.io.Digest;
 import dev.tangent.io.GramShards;
 import dev.tangent.io.Npy;
-import dev.tangent.io.NpyRowStream;
 import dev.tangent.io.TempFiles;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
@@ -31,7 +30,8 @@ import java.util.stream.Stream;
  * a {@link GramShards} directory. The driver loads X once (data spec, selection, normalisation, exactly as
  * {@code tangent gram} does) and writes it into the directory as {@code x.npy}, which every task reads (the directory
  * is on a file system every executor sees). A block is {@link KernelProvider#gramPanelsInto} over whole panels, so the
- * blocks assemble into the single-process Gram bit for bit (same backend, tile and dtype). A task whose block file is
+ * blocks assemble into the single-process Gram bit for bit (same backend, tile and dtype). A block is computed in memory
+ * (at most {@value #MAX_BLOCK_BYTES} bytes by default) and written by {@link Npy#write}. A task whose block file is
  * already there (a retry after a lost executor, or a rerun of an interrupted job) reuses it; the index is written when
  * every block is there.
  */
@@ -146,9 +146,9 @@ public final class BlockGramWorkflow {
         Path file = dir.resolve(GramShards.fileName(t.from(), t.to()));
         KernelProvider p = provider(t.backend(), t.threads(), t.tile());
         try (Matrix x = Npy.readMatrix(dir.resolve(X_FILE), t.dtype(), "");
-             NpyRowStream out = NpyRowStream.create(file, t.to() - t.from(), t.n() - t.from(), t.dtype())) {
-            p.gramPanelsInto(KernelSpec.parse(t.spec()), x, t.from(), t.to(), out.matrix(), KernelProvider.Progress.NONE, out::rowsComplete);
-            out.commit();
+             Matrix out = Matrix.allocate(t.to() - t.from(), t.n() - t.from(), t.dtype())) {
+            p.gramPanelsInto(KernelSpec.parse(t.spec()), x, t.from(), t.to(), out, KernelProvider.Progress.NONE);
+            Npy.write(file, out); // temp file + rename: the block appears complete or not at all
         }
         return new GramShards.Block(t.from(), t.to(), file.getFileName().toString(), Digest.sha256(file));
     }
