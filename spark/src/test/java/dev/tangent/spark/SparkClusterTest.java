@@ -102,7 +102,8 @@ class SparkClusterTest {
         Thread killer = new Thread(() -> {
             try {
                 // once two jobs are done (both executors are working), kill the second Worker and its executor
-                while (completed(out) < 2) {
+                long end = System.currentTimeMillis() + 120_000;
+                while (completed(out) < 2 && System.currentTimeMillis() < end) {
                     Thread.sleep(100);
                 }
                 cluster.killWorker(1);
