@@ -99,6 +99,7 @@ class SparkClusterTest {
             jobs.add(new SeedJob("job-" + k, 7000 + k, 200, 1500));
         }
         Path out = root.resolve("sweep");
+        int[] doneAtKill = {-1};
         Thread killer = new Thread(() -> {
             try {
                 // once two jobs are done (both executors are working), kill the second Worker and its executor
@@ -106,6 +107,7 @@ class SparkClusterTest {
                 while (completed(out) < 2 && System.currentTimeMillis() < end) {
                     Thread.sleep(100);
                 }
+                doneAtKill[0] = completed(out);
                 cluster.killWorker(1);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -114,6 +116,7 @@ class SparkClusterTest {
         killer.start();
         List<Sweep.Outcome> outcomes = Sweep.run(jobs, out, spark);
         killer.join();
+        assertTrue(doneAtKill[0] >= 2 && doneAtKill[0] < jobs.size(), "the Worker was killed while jobs ran (" + doneAtKill[0] + " done)");
         assertEquals(jobs.stream().map(SeedJob::id).toList(), outcomes.stream().map(Sweep.Outcome::id).toList(), "one outcome per job, in order");
         Path local = root.resolve("sweep-local");
         Sweep.run(jobs, local, Tasks.local());
