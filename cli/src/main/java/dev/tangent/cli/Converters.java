@@ -156,6 +156,42 @@ final class Converters {
         }
     }
 
+    static final class FitModels extends EnumChoice<dev.tangent.experiment.FitWorkflow.ModelKind> {
+        FitModels() {
+            super(dev.tangent.experiment.FitWorkflow.ModelKind.class);
+        }
+    }
+
+    static final class Solvers extends EnumChoice<dev.tangent.experiment.FitWorkflow.Solver> {
+        Solvers() {
+            super(dev.tangent.experiment.FitWorkflow.Solver.class);
+        }
+    }
+
+    static final class TargetKinds extends EnumChoice<dev.tangent.experiment.FitWorkflow.TargetKind> {
+        TargetKinds() {
+            super(dev.tangent.experiment.FitWorkflow.TargetKind.class);
+        }
+    }
+
+    static final class FeatureCaches extends EnumChoice<dev.tangent.experiment.FitWorkflow.FeatureCache> {
+        FeatureCaches() {
+            super(dev.tangent.experiment.FitWorkflow.FeatureCache.class);
+        }
+    }
+
+    static final class Shuffles extends EnumChoice<dev.tangent.network.BatchOrder.Shuffle> {
+        Shuffles() {
+            super(dev.tangent.network.BatchOrder.Shuffle.class);
+        }
+    }
+
+    static final class RegGrids extends EnumChoice<dev.tangent.experiment.RegularizationGrid> {
+        RegGrids() {
+            super(dev.tangent.experiment.RegularizationGrid.class);
+        }
+    }
+
     /**
      * The compute backends this build has. A backend that may be missing at run time is listed with its availability
      * when it is added (a CUDA provider, say); today both run everywhere (OpenBLAS falls back with a reason).

@@ -49,6 +49,8 @@ public final class Main implements Runnable {
         m.put("train", TrainCommand.class);
         m.put("predict", PredictCommand.class);
         m.put("equivalence", EquivalenceCommand.class);
+        m.put("fit", FitCommand.class);
+        m.put("rf-gram", RfGramCommand.class);
         m.put("bound", BoundCommand.class);
         m.put("certify", CertifyCommand.class);
         m.put("bench", BenchCommand.class);

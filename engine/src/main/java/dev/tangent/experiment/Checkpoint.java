@@ -17,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** A network's training checkpoint in the equivalence workflow: a directory that is complete or absent. */
+/**
+ * A training checkpoint (the equivalence workflow's networks, fit's models): a directory that is complete or absent,
+ * holding its arrays and a {@code state.json}.
+ */
 final class Checkpoint {
     private Checkpoint() {
     }
@@ -32,32 +35,65 @@ final class Checkpoint {
      */
     static void write(RunDirectory run, Path dir, String key, long step, int evaluations, FullyConnected net, double[] f0, double[] f0t,
                       EquivalenceWorkflow.NnTraceAccess tr) {
-        Path part = TempFiles.createDirectory(dir);
-        net.save(part, "theta");
-        Npy.writeVector(part.resolve("f0.npy"), f0);
-        Npy.writeVector(part.resolve("f0t.npy"), f0t);
-        Npy.writeRows(part.resolve("trace.npy"), tr.rows());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("key", key);
         m.put("step", step);
         m.put("evaluations", evaluations);
-        Json.writeFile(part.resolve("state.json"), m);
+        write(run, dir, m, part -> {
+            net.save(part, "theta");
+            Npy.writeVector(part.resolve("f0.npy"), f0);
+            Npy.writeVector(part.resolve("f0t.npy"), f0t);
+            Npy.writeRows(part.resolve("trace.npy"), tr.rows());
+        });
+    }
+
+    /** The general form: {@code arrays} fills the temp directory, then state.json is written and the directory renamed. */
+    static void write(RunDirectory run, Path dir, Map<String, Object> state, java.util.function.Consumer<Path> arrays) {
+        Path part = TempFiles.createDirectory(dir);
+        arrays.accept(part);
+        Json.writeFile(part.resolve("state.json"), state);
         delete(dir);
         TempFiles.rename(part, dir, () -> run.keep(dir));
     }
 
-    /** The checkpoint's state when it exists, else null. */
+    /** A checkpoint's state.json as a map, or null when the checkpoint does not exist. */
     @SuppressWarnings("unchecked")
-    static State read(Path dir) {
+    static Map<String, Object> readState(Path dir) {
         Path json = dir.resolve("state.json");
         if (!Files.isRegularFile(json)) {
             return null;
         }
         try {
-            Map<String, Object> m = (Map<String, Object>) Json.parse(Files.readString(json));
-            return new State(((Double) m.get("step")).longValue(), ((Double) m.get("evaluations")).intValue(), (String) m.get("key"));
+            return (Map<String, Object>) Json.parse(Files.readString(json));
         } catch (IOException | RuntimeException e) {
             throw new TangentException("--resume: checkpoint " + json + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    /** The checkpoint's state when it exists, else null. */
+    static State read(Path dir) {
+        Map<String, Object> m = readState(dir);
+        if (m == null) {
+            return null;
+        }
+        try {
+            return new State(((Double) m.get("step")).longValue(), ((Double) m.get("evaluations")).intValue(), (String) m.get("key"));
+        } catch (RuntimeException e) {
+            throw new TangentException("--resume: checkpoint " + dir.resolve("state.json") + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails unless the checkpoint's key (the options it was written with, by option name) equals this run's; the first
+     * difference is named.
+     */
+    static void verifyKey(Path ckpt, Map<String, Object> theirs, Map<String, Object> ours) {
+        for (Map.Entry<String, Object> e : ours.entrySet()) {
+            Object t = theirs.get(e.getKey());
+            if (!String.valueOf(e.getValue()).equals(String.valueOf(t))) {
+                throw new TangentException("--resume: " + e.getKey() + " is " + e.getValue() + " here but " + t + " in the checkpoint "
+                        + ckpt + "; pass the options of the interrupted run (or --overwrite to start again)");
+            }
         }
     }
 

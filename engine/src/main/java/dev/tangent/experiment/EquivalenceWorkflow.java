@@ -233,14 +233,7 @@ public final class EquivalenceWorkflow {
                 throw new TangentException("--resume: " + ckpt + " is of width " + w + ", which is not among --widths " + keys.keySet()
                         + "; pass the options of the interrupted run");
             }
-            Map<String, Object> ours = (Map<String, Object>) Json.parse(keys.get(width));
-            for (Map.Entry<String, Object> e : ours.entrySet()) {
-                Object t = theirs.get(e.getKey());
-                if (!String.valueOf(e.getValue()).equals(String.valueOf(t))) {
-                    throw new TangentException("--resume: " + e.getKey() + " is " + e.getValue() + " here but " + t + " in the checkpoint "
-                            + ckpt + "; pass the options of the interrupted run (or --overwrite to start again)");
-                }
-            }
+            Checkpoint.verifyKey(ckpt, theirs, (Map<String, Object>) Json.parse(keys.get(width)));
         }
     }
 

@@ -34,7 +34,7 @@ final class Runs {
     /** Inspects {@code --out} for a run of {@code command}; creates nothing. */
     static RunDirectory.Plan check(Output out, String command, boolean canResume) {
         if (out.mode() == RunDirectory.Mode.RESUME && !canResume) {
-            throw new TangentException("--resume applies to tangent equivalence only, not to tangent " + command);
+            throw new TangentException("--resume applies to tangent equivalence and tangent fit only, not to tangent " + command);
         }
         return RunDirectory.check(out.path(), out.mode(), "--out", command, canResume);
     }

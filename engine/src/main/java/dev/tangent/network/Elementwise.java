@@ -1,5 +1,6 @@
 package dev.tangent.network;
 
+import dev.tangent.compute.NetworkKernels;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
@@ -60,5 +61,101 @@ final class Elementwise {
     /** y ← y + a·x (same shape). */
     static void axpy(double a, Matrix x, Matrix y) {
         dev.tangent.compute.Blocks.axpy(a, x, y);
+    }
+
+    /** Σ θ² over the matrix, in double. */
+    static double sumOfSquares(Matrix a) {
+        MemorySegment s = a.segment();
+        double sum = 0;
+        for (int i = 0; i < a.rows(); i++) {
+            long row = a.byteIndex(i, 0);
+            if (a.dtype() == DType.F64) {
+                for (int j = 0; j < a.cols(); j++) {
+                    double v = s.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, row + 8L * j);
+                    sum += v * v;
+                }
+            } else {
+                for (int j = 0; j < a.cols(); j++) {
+                    double v = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, row + 4L * j);
+                    sum += v * v;
+                }
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * z ← z + 1·bᵀ (b a 1 × N row, or null for none), then h ← scale·max(z, 0): a hidden layer's bias and ReLU in one
+     * pass (z keeps the pre-activations for the backward pass).
+     */
+    static void biasRelu(Matrix z, Matrix b, Matrix h, double scale) {
+        int n = z.cols();
+        for (int i = 0; i < z.rows(); i++) {
+            if (z.dtype() == DType.F64) {
+                NetworkKernels.biasRelu64(n, z.segment(), z.byteIndex(i, 0), b == null ? null : b.segment(),
+                        b == null ? -1 : b.byteIndex(0, 0), h.segment(), h.byteIndex(i, 0), scale);
+            } else {
+                NetworkKernels.biasRelu32(n, z.segment(), z.byteIndex(i, 0), b == null ? null : b.segment(),
+                        b == null ? -1 : b.byteIndex(0, 0), h.segment(), h.byteIndex(i, 0), (float) scale);
+            }
+        }
+    }
+
+    /**
+     * p ← s(z)·p with the reference's gate s(z) = (sign(z) + 1)/2: 1 for z &gt; 0, ½ at z = 0, 0 below (spec §10
+     * item 17).
+     */
+    static void gate(Matrix z, Matrix p) {
+        int n = z.cols();
+        for (int i = 0; i < z.rows(); i++) {
+            if (z.dtype() == DType.F64) {
+                NetworkKernels.gate64(n, z.segment(), z.byteIndex(i, 0), p.segment(), p.byteIndex(i, 0));
+            } else {
+                NetworkKernels.gate32(n, z.segment(), z.byteIndex(i, 0), p.segment(), p.byteIndex(i, 0));
+            }
+        }
+    }
+
+    /**
+     * d ← scale·d ⊙ 1[z &gt; 0] (ReLU's derivative, 0 at the kink as TensorFlow's), returning the column sums of the
+     * result (a bias gradient), in double.
+     */
+    static double[] maskScaleColumnSums(Matrix d, Matrix z, double scale) {
+        int n = d.cols();
+        for (int i = 0; i < d.rows(); i++) {
+            if (d.dtype() == DType.F64) {
+                NetworkKernels.maskScale64(n, d.segment(), d.byteIndex(i, 0), z.segment(), z.byteIndex(i, 0), scale);
+            } else {
+                NetworkKernels.maskScale32(n, d.segment(), d.byteIndex(i, 0), z.segment(), z.byteIndex(i, 0), (float) scale);
+            }
+        }
+        return columnSums(d);
+    }
+
+    /** y ← y + 1·cᵀ: the 1 × C output bias added to every row. */
+    static void addRow(Matrix y, Matrix c) {
+        for (int i = 0; i < y.rows(); i++) {
+            for (int k = 0; k < y.cols(); k++) {
+                y.set(i, k, y.get(i, k) + c.get(0, k));
+            }
+        }
+    }
+
+    /** Column sums of r, in double. */
+    static double[] columnSums(Matrix r) {
+        double[] s = new double[r.cols()];
+        if (r.dtype() == DType.F64) {
+            NetworkKernels.addColumnSums64(r.rows(), r.cols(), r.segment(), r.byteIndex(0, 0), r.ld(), s);
+        } else {
+            NetworkKernels.addColumnSums32(r.rows(), r.cols(), r.segment(), r.byteIndex(0, 0), r.ld(), s);
+        }
+        return s;
+    }
+
+    /** Writes {@code v} into the 1 × n row matrix {@code row}. */
+    static void setRow(Matrix row, double[] v) {
+        for (int j = 0; j < v.length; j++) {
+            row.set(0, j, v[j]);
+        }
     }
 }

@@ -1,6 +1,7 @@
 /**
- * Finite wide ReLU networks in NTK parameterisation (paper A's FCNN, spec §3.1): initialisation from a seed, batched
- * forward and backward through the backend's GEMM, SGD steps, and the empirical tangent kernel. Depends on memory and
- * compute.
+ * Finite wide networks: paper A's FCNN in NTK parameterisation (spec §3.1: initialisation from a seed, SGD steps, the
+ * empirical tangent kernel) and paper B's finite-width models (spec §7.3–§7.5: random features, the neural-tangent
+ * model, the mean-field network, their TensorFlow optimisers, schedules and CG path, and the streamed random-features
+ * Gram), all batched through the backend's GEMM. Depends on memory, compute and data.rng.
  */
 package dev.tangent.network;
