@@ -1,6 +1,5 @@
 package dev.tangent.bench;
 
-import dev.tangent.compute.Backends;
 import dev.tangent.io.Idx;
 import dev.tangent.io.Npy;
 import dev.tangent.compute.KernelMatrix;
@@ -26,11 +25,9 @@ import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,19 +39,24 @@ import java.util.stream.IntStream;
  * The exact SVM dual solver against scikit-learn (issue acceptance: SmoSolver ≥ 3× faster than scikit-learn 1.2's
  * {@code SVC(kernel='precomputed')} fit with the same C and tol on the same matrix, at equal decision values). The Gram
  * is the depth-1 NTK of the first n Fashion-MNIST training images of classes 0 (−1) and 6 (+1), pixels/255, built once
- * per trial; the setup writes it and the labels as .npy, runs {@code bench/peers/sklearn_svc.py} on them (its own
- * perf_counter timing, median of {@code peerReps} fits) and compares the peer's decision values on the training points
- * with SmoSolver's; the teardown prints both medians and their ratio. Both solvers are single-threaded.
+ * per trial. Both solvers are single-threaded (LIBSVM's solver is; the peer limits BLAS to one thread), and LIBSVM's
+ * kernel cache holds all of Q (the peer's default), as SmoSolver reads the whole Gram it is given.
  *
- * <p>Run: {@code java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar SmoBenchmark}
- * from the repository root (the peer script is found there); {@code -p n=2000} for a quick look.
+ * <p>Interleaved: the trial setup writes the Gram and labels as .npy and starts {@code bench/peers/sklearn_svc.py} as a
+ * server (loaded once); before every iteration, warm-up and measurement alike, the peer fits once (its own
+ * perf_counter timing of {@code fit}), with the cores left idle around it; then JMH times one SmoSolver fit. The
+ * teardown prints both medians, min–max, the ratio of medians, iteration and support-vector counts, and the largest
+ * difference of decision values on the training points.
+ *
+ * <p>Run: {@code bench/run.sh smo} from the repository root (the peer script is found there); {@code -p n=2000} for a
+ * quick look.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
 public class SmoBenchmark {
     @Param({"10000"})
     public int n;
@@ -71,16 +73,23 @@ public class SmoBenchmark {
     @Param({"f64"})
     public String dtype;
 
-    /** scikit-learn fits timed by the peer (0: skip the peer). */
-    @Param({"3"})
-    public int peerReps;
+    /** the peer's LIBSVM cache in MB (0: all of Q) */
+    @Param({"0"})
+    public double peerCacheMb;
+
+    /** run the scikit-learn peer */
+    @Param({"true"})
+    public boolean peer;
 
     private KernelMatrix gram;
     private double[] y;
     private Path work;
-    private double peerMedian = Double.NaN;
+    private PeerServer peerProcess;
     private boolean measuring;
+    private SmoSolver.Result first;
     private final List<Double> ours = new ArrayList<>();
+    private final List<Double> theirs = new ArrayList<>();
+    private String peerCounts = "";
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -101,82 +110,76 @@ public class SmoBenchmark {
             }
             gram = KernelProviders.select("auto", 2).provider().gram(KernelSpec.ntk(1), x, null);
         }
-        SmoSolver.Result first = SmoSolver.svc(gram, y, c, tol, shrinking, 0);
+        first = SmoSolver.svc(gram, y, c, tol, shrinking, 0);
         System.err.printf(Locale.ROOT, "%n# SmoSolver: %d iterations, %d SVs, obj %.9g, b %.9g, converged %s%n",
                 first.iterations(), first.supportVectors(), first.dualObjective(), first.b(), first.converged());
-        if (peerReps > 0) {
-            runPeer(first);
+        if (peer) {
+            startPeer();
         }
     }
 
-    private void runPeer(SmoSolver.Result first) throws Exception {
+    private void startPeer() throws Exception {
         work = Files.createTempDirectory("tangent-smo-bench");
         Path k = work.resolve("gram.npy");
         Path lab = work.resolve("y.npy");
-        Path dec = work.resolve("decision.npy");
         try (Matrix host = Matrix.allocate(gram.rows(), gram.cols(), gram.dtype())) {
             gram.copyRows(0, host);
             Npy.write(k, host);
         }
         Npy.writeVector(lab, y);
-        Path script = Path.of("bench/peers/sklearn_svc.py");
-        if (!Files.isRegularFile(script)) {
-            throw new IllegalStateException("run from the repository root: " + script.toAbsolutePath() + " not found");
-        }
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), k.toString(), lab.toString(),
-                "--C", Double.toString(c), "--tol", Double.toString(tol), "--reps", Integer.toString(peerReps),
-                "--decision", dec.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("sklearn peer failed:\n" + out);
-        }
-        Map<String, String> kv = new HashMap<>();
-        for (String line : out.split("\n")) {
-            int sp = line.indexOf(' ');
-            if (sp > 0) {
-                kv.put(line.substring(0, sp), line.substring(sp + 1).trim());
-            }
-        }
-        peerMedian = Double.parseDouble(kv.get("median_s"));
-        double ourAbs = 0;
-        for (double a : first.alpha()) {
-            ourAbs += Math.abs(a);
-        }
-        double worst = 0;
-        try (Matrix d = Npy.readMatrix(dec, DType.F64, "")) {
-            for (int i = 0; i < n; i++) {
-                double g = first.b();
-                for (int j = 0; j < n; j++) {
-                    if (first.alpha()[j] != 0) {
-                        g += first.alpha()[j] * gram.get(i, j);
-                    }
-                }
-                worst = Math.max(worst, Math.abs(g - d.get(i, 0)));
-            }
-        }
-        System.err.printf(Locale.ROOT, "# scikit-learn %s SVC(precomputed) fit: median %.3f s of [%s], n_iter_ %s, %s SVs, "
-                        + "sum|dual_coef| %s (ours %.12g), intercept %s (ours %.9g)%n"
-                        + "# max |decision value difference| on the %d training points: %.3g%n",
-                kv.get("sklearn"), peerMedian, kv.get("times_s"), kv.get("n_iter"), kv.get("n_sv"),
-                kv.get("dual_coef_abs_sum"), ourAbs, kv.get("intercept"), first.b(), n, worst);
+        peerProcess = PeerServer.start("sklearn_svc.py", List.of(k.toString(), lab.toString(), "--C", Double.toString(c),
+                "--tol", Double.toString(tol), "--cache-mb", Double.toString(peerCacheMb), "--decision",
+                work.resolve("decision.npy").toString()));
     }
 
+    /** Before every iteration: one scikit-learn fit, with the cores idle around it. */
     @Setup(Level.Iteration)
-    public void phase(IterationParams params) {
+    public void phase(IterationParams params) throws Exception {
         measuring = params.getType() == IterationType.MEASUREMENT;
+        if (peerProcess == null) {
+            return;
+        }
+        Thread.sleep(300);
+        String[] f = peerProcess.ask("fit", null).get(0).split(" ");
+        if (measuring) {
+            theirs.add(Double.parseDouble(f[1]));
+        }
+        peerCounts = f[3] + " iterations, " + f[5] + " SVs";
+        Thread.sleep(300);
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
-        if (!ours.isEmpty() && !Double.isNaN(peerMedian)) {
-            List<Double> sorted = new ArrayList<>(ours);
-            sorted.sort(Comparator.naturalOrder());
-            double median = sorted.get(sorted.size() / 2);
-            System.err.printf(Locale.ROOT, "%n# SmoSolver fit median %.3f s (%d measured), scikit-learn %.3f s: %.2fx faster%n",
-                    median, sorted.size(), peerMedian, peerMedian / median);
-        }
-        gram.close();
-        if (work != null) {
+    public void tearDown() throws IOException, InterruptedException {
+        if (peerProcess != null) {
+            Map<String, String> kv = new HashMap<>();
+            for (String line : peerProcess.ask("stats", "end")) {
+                int sp = line.indexOf(' ');
+                if (sp > 0) {
+                    kv.put(line.substring(0, sp), line.substring(sp + 1).trim());
+                }
+            }
+            peerProcess.close();
+            double ourAbs = 0;
+            for (double a : first.alpha()) {
+                ourAbs += Math.abs(a);
+            }
+            double worst = 0;
+            try (Matrix d = Npy.readMatrix(work.resolve("decision.npy"), DType.F64, "")) {
+                for (int i = 0; i < n; i++) {
+                    double g = first.b();
+                    for (int j = 0; j < n; j++) {
+                        if (first.alpha()[j] != 0) {
+                            g += first.alpha()[j] * gram.get(i, j);
+                        }
+                    }
+                    worst = Math.max(worst, Math.abs(g - d.get(i, 0)));
+                }
+            }
+            System.err.printf(Locale.ROOT, "%n# scikit-learn %s SVC(precomputed), cache %s MB: %s (SmoSolver: %d iterations, %d SVs); "
+                            + "sum|dual_coef| %s (ours %.12g), intercept %s (ours %.9g)%n"
+                            + "# max |decision value difference| on the %d training points: %.3g%n",
+                    kv.get("sklearn"), kv.get("cache_mb"), peerCounts, first.iterations(), first.supportVectors(),
+                    kv.get("dual_coef_abs_sum"), ourAbs, kv.get("intercept"), first.b(), n, worst);
             try (var files = Files.list(work)) {
                 for (Path f : files.toList()) {
                     Files.delete(f);
@@ -184,6 +187,15 @@ public class SmoBenchmark {
             }
             Files.delete(work);
         }
+        String params = String.format(Locale.ROOT, "n=%d, C=%s, tol=%s, shrinking=%s, dtype=%s, peerCacheMb=%s", n, c, tol, shrinking, dtype,
+                peerCacheMb);
+        PeerServer.raw("smosolver", params, ours);
+        PeerServer.raw("sklearn", params, theirs);
+        if (!ours.isEmpty() && !theirs.isEmpty()) {
+            System.err.printf(Locale.ROOT, "# fits, interleaved: SmoSolver %s, scikit-learn %s: ratio of medians %.2f%n",
+                    PeerServer.summary(ours), PeerServer.summary(theirs), PeerServer.median(theirs) / PeerServer.median(ours));
+        }
+        gram.close();
     }
 
     /** One full fit (a fresh solver each time; the Gram is built once per trial). */

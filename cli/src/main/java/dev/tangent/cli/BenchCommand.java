@@ -35,7 +35,7 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "gram", mixinStandardHelpOptions = true, sortOptions = false,
             header = "Time the fused Gram against the bare syrk of the same random data.",
-            description = "Time the fused NTK Gram K(X, X) against the bare BLAS/Java syrk of the same random X: the median of --reps "
+            description = "Time the fused NTK Gram K(X, X) against the bare BLAS/Java syrk of the same random X (--inputs): the median of --reps "
                     + "runs after --warmup untimed ones, alternating the two.")
     static final class Gram extends BaseCommand {
         @Option(names = "--n", paramLabel = "N", defaultValue = "10000", description = "Samples (default: ${DEFAULT-VALUE}).")
@@ -50,6 +50,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "f32", converter = Converters.Types.class,
                 completionCandidates = Converters.Types.class, description = "One of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
         DType dtype;
+
+        @Option(names = "--inputs", paramLabel = "INPUTS", defaultValue = "unit01", converter = Converters.BenchInputs.class,
+                completionCandidates = Converters.BenchInputs.class,
+                description = "Random inputs, one of ${COMPLETION-CANDIDATES}: unit01 is uniform in [0, 1) (all cosines positive), "
+                        + "centred the same minus column means (mixed-sign cosines, as centred images) (default: ${DEFAULT-VALUE}).")
+        BenchWorkflow.Inputs inputs;
 
         @Option(names = "--warmup", paramLabel = "K", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
         int warmup;
@@ -82,7 +88,7 @@ final class BenchCommand implements Runnable {
             Context c = context(compute);
             KernelSpec ks = KernelSpec.ntk(depth);
             long total = 2L * (warmup + reps);
-            BenchWorkflow.Result r = BenchWorkflow.gram(c.provider(), n, d, ks, dtype, warmup, reps, 42,
+            BenchWorkflow.Result r = BenchWorkflow.gram(c.provider(), n, d, ks, dtype, inputs, warmup, reps, 42,
                     done -> c.reporter().progress("gram and syrk", "runs", done, total));
             NativeLibraries.OpenBlas ob = NativeLibraries.openblas();
             NativeLibraries.Cpu cpu = NativeLibraries.Cpu.read();
@@ -91,14 +97,15 @@ final class BenchCommand implements Runnable {
                     Backends.simdDescription(), ob.version(), ob.coreName());
             PrintWriter o = out();
             o.println(machine);
-            o.printf(Locale.ROOT, "n = %d, d = %d, %s, %s, backend %s, %d threads, %d reps after %d warm-up%n", n, d, ks, dtype,
-                    r.backend(), r.threads(), reps, warmup);
+            o.printf(Locale.ROOT, "n = %d, d = %d, %s inputs, %s, %s, backend %s, %d threads, %d reps after %d warm-up%n", n, d,
+                    inputs, ks, dtype, r.backend(), r.threads(), reps, warmup);
             double flops = (double) n * (n + 1) * d;
             o.printf(Locale.ROOT, "  fused Gram   median %8.1f ms  [min %.1f, max %.1f]  %.1f GFLOP/s%n", 1e3 * r.gram().median(),
                     1e3 * r.gram().min(), 1e3 * r.gram().max(), flops / r.gram().median() / 1e9);
             o.printf(Locale.ROOT, "  bare syrk    median %8.1f ms  [min %.1f, max %.1f]  %.1f GFLOP/s%n", 1e3 * r.syrk().median(),
                     1e3 * r.syrk().min(), 1e3 * r.syrk().max(), flops / r.syrk().median() / 1e9);
-            o.printf(Locale.ROOT, "  ratio Gram / syrk = %.2f%n", r.ratio());
+            o.printf(Locale.ROOT, "  ratio Gram / syrk = %.3f (of the medians); %.3f [min %.3f, max %.3f] (of each repetition's pair)%n",
+                    r.ratio(), r.pairedRatio(), r.pairRatios()[0], r.pairRatios()[reps - 1]);
             if (output != null) {
                 BenchWorkflow.write(r, machine, output, c);
             }

@@ -1,6 +1,7 @@
 package dev.tangent.cli;
 
 import dev.tangent.data.Normalization;
+import dev.tangent.experiment.BenchWorkflow;
 import dev.tangent.experiment.BoundWorkflow;
 import dev.tangent.experiment.CertifyWorkflow;
 import dev.tangent.experiment.DataWorkflow;
@@ -203,6 +204,13 @@ final class Converters {
             add("openblas", "openblas");
             add("java", "java");
             add("scalar", "scalar");
+        }
+    }
+
+    static final class BenchInputs extends EnumChoice<BenchWorkflow.Inputs> {
+        BenchInputs() {
+            super(BenchWorkflow.Inputs.class);
+            alias("centered", BenchWorkflow.Inputs.CENTRED);
         }
     }
 }

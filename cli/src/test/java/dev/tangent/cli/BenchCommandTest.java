@@ -27,6 +27,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void centredInputsAreRecorded() throws IOException {
+        Cli.Outcome o = Cli.run("bench", "gram", "--n", "48", "--d", "7", "--reps", "1", "--warmup", "0", "--backend", "java",
+                "--inputs", "centred", "--out", dir.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("centred inputs"), o.out());
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"inputs\": \"centred\""));
+    }
+
+    @Test
+    void badInputs() {
+        Cli.assertBadInput(null, "--inputs", "bench", "gram", "--n", "10", "--inputs", "gaussian");
+    }
+
+    @Test
     void badSizes() {
         Cli.assertBadInput(null, "--n, --d and --reps must be >= 1", "bench", "gram", "--n", "10", "--reps", "0");
     }

@@ -1,10 +1,14 @@
 package dev.tangent.compute;
 
 import dev.tangent.TangentException;
+import dev.tangent.io.Npy;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
+import dev.tangent.memory.MemoryBudget;
 
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -190,9 +194,8 @@ final class CudaProvider implements KernelProvider {
         host.gramPanelsInto(spec, x, from, to, out, progress);
     }
 
-    /** Rows become final together, when the last panel is copied back (the GPU path reports them all at the end). */
     @Override
-    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal) {
+    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress) {
         checkShapes(x, y);
         Matrix xx = x.dtype() == out.dtype() ? x : x.copy(out.dtype());
         Matrix yy = y == null || y == x ? null : y.dtype() == out.dtype() ? y : y.copy(out.dtype());
@@ -200,13 +203,10 @@ final class CudaProvider implements KernelProvider {
             PanelGram.check(xx, yy, out);
             CudaMaps.Tables t = tables(spec, xx, yy, out.dtype());
             if (t == null) {
-                host.gramInto(spec, xx, yy, out, progress, rowsFinal);
+                host.gramInto(spec, xx, yy, out, progress);
                 return;
             }
             gramInto(spec, xx, yy, out, progress, t, 0);
-            if (rowsFinal != null) {
-                rowsFinal.accept(out.rows());
-            }
         } finally {
             if (xx != x) {
                 xx.close();
@@ -214,6 +214,27 @@ final class CudaProvider implements KernelProvider {
             if (yy != null && yy != y) {
                 yy.close();
             }
+        }
+    }
+
+    /**
+     * A kernel the device does not run goes to the host provider (row panels streamed in bounded memory); one it runs is
+     * built whole in host memory from the device's panels ({@link #gramInto}; its size checked first), then written:
+     * temp file, rename.
+     */
+    @Override
+    public void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress) {
+        checkShapes(x, y);
+        if (CudaMaps.program(spec) == null) {
+            host.writeGram(spec, x, y, dtype, file, progress);
+            return;
+        }
+        int m = y == null ? x.rows() : y.rows();
+        MemoryBudget.require(Matrix.byteSize(x.rows(), m, dtype),
+                String.format(Locale.ROOT, "the %d x %d %s Gram written to %s", x.rows(), m, dtype, file));
+        try (Matrix out = Matrix.allocate(x.rows(), m, dtype)) {
+            gramInto(spec, x, y, out, progress);
+            Npy.write(file, out);
         }
     }
 

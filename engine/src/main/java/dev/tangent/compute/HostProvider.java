@@ -5,6 +5,8 @@ import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
 
+import java.nio.file.Path;
+
 
 /**
  * What the two host providers share: Grams in host memory or a mapped {@code .npy} through {@link PanelGram}, and
@@ -74,16 +76,41 @@ abstract class HostProvider implements KernelProvider {
 
     /** K(X, Y) into {@code out} (X and Y converted to out's dtype when they differ). */
     @Override
-    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal) {
-        Matrix xx = x.dtype() == out.dtype() ? x : x.copy(out.dtype());
-        Matrix yy = y == null || y == x ? null : y.dtype() == out.dtype() ? y : y.copy(out.dtype());
+    public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress) {
+        PanelGram.check(x, y, out);
+        build(spec, x, y, out.dtype(), PanelGram.inMemory(out, tile), progress, Double.NaN);
+    }
+
+    @Override
+    public void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress) {
+        writeGram(spec, x, y, dtype, file, progress, StreamedGram.BUFFERS, true, Double.NaN);
+    }
+
+    /**
+     * {@link #writeGram(KernelSpec, Matrix, Matrix, DType, Path, Progress)} with {@code buffers} panel buffers, direct
+     * I/O only if {@code tryDirect}, and {@code aheadFlops} of GEMM ahead of the maps (NaN: as the warm-up decides).
+     */
+    void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress, int buffers, boolean tryDirect,
+                   double aheadFlops) {
+        PanelGram.check(x, y);
+        boolean sym = y == null || y == x;
+        try (StreamedGram target = StreamedGram.open(file, x.rows(), sym ? x.rows() : y.rows(), dtype, PanelGram.panelRows(tile), sym,
+                buffers, tryDirect)) {
+            build(spec, x, sym ? null : y, dtype, target, progress, aheadFlops);
+            target.commit();
+        }
+    }
+
+    /** K(X, Y) in {@code dtype} into {@code target}, X and Y converted to it when they differ. */
+    private void build(KernelSpec spec, Matrix x, Matrix y, DType dtype, PanelGram.Target target, Progress progress, double aheadFlops) {
+        Matrix xx = x.dtype() == dtype ? x : x.copy(dtype);
+        Matrix yy = y == null || y == x ? null : y.dtype() == dtype ? y : y.copy(dtype);
         try {
-            PanelGram.check(xx, yy, out);
             double[] nx = PanelGram.squaredNorms(xx);
             double[] ny = yy == null ? nx : PanelGram.squaredNorms(yy);
-            TileMap map = tileMap(spec, nx, ny, xx.cols(), out.dtype());
-            double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
-            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, yy, out, nx, progress, rowsFinal, ahead);
+            TileMap map = tileMap(spec, nx, ny, xx.cols(), dtype);
+            double ahead = !Double.isNaN(aheadFlops) ? aheadFlops : warming(spec, dtype) ? GEMM_AHEAD_FLOPS : 0;
+            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, yy, target, nx, progress, ahead);
         } finally {
             if (xx != x) {
                 xx.close();
@@ -96,7 +123,7 @@ abstract class HostProvider implements KernelProvider {
 
     @Override
     public int panelRows() {
-        return 2 * tile;
+        return PanelGram.panelRows(tile);
     }
 
     @Override
@@ -109,7 +136,8 @@ abstract class HostProvider implements KernelProvider {
             double[] nx = PanelGram.squaredNorms(xx);
             TileMap map = tileMap(spec, nx, nx, xx.cols(), out.dtype());
             double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
-            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, null, from, to, out, nx, progress, null, ahead);
+            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, null, from, to, PanelGram.rowBlock(out, tile, from, to),
+                    nx, progress, ahead);
         } finally {
             if (xx != x) {
                 xx.close();

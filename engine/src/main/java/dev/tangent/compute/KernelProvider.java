@@ -1,6 +1,5 @@
 package dev.tangent.compute;
 
-import dev.tangent.io.NpyRowStream;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
 import dev.tangent.memory.Matrix;
@@ -68,15 +67,14 @@ public interface KernelProvider {
      * K(X, Y) into host memory the caller owns ({@code out}: rows of X × rows of Y, its dtype is the kernel's): a mapped
      * output file, or a benchmark's reused buffer.
      */
-    default void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress) {
-        gramInto(spec, x, y, out, progress, null);
-    }
+    void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress);
 
     /**
-     * {@link #gramInto(KernelSpec, Matrix, Matrix, Matrix, Progress)}, telling {@code rowsFinal} (from any thread, with
-     * non-decreasing bounds) each time every row below a bound is final, so that a writer can stream them out.
+     * K(X, Y) written to a new C-order {@code .npy} file of {@code dtype} at {@code file}, atomically (the file appears
+     * complete or not at all), in bounded memory: row panels are computed in turn in a few reused buffers and each is
+     * written with direct I/O as soon as it is final; the memory needed is checked first (a one-line error otherwise).
      */
-    void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress, java.util.function.IntConsumer rowsFinal);
+    void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress);
 
     /**
      * The height of the row panels in which {@link #gram} computes K(X, X): the unit of {@link #gramPanelsInto}.
@@ -91,17 +89,6 @@ public interface KernelProvider {
      * n); {@code out}'s dtype is the kernel's.
      */
     void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress);
-
-    /**
-     * K(X, Y) written to a new C-order {@code .npy} file of {@code dtype} at {@code file}, atomically (the file appears
-     * complete or not at all), each row panel streamed to the disk as soon as it is final ({@link NpyRowStream}).
-     */
-    default void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress) {
-        try (NpyRowStream out = NpyRowStream.create(file, x.rows(), y == null ? x.rows() : y.rows(), dtype)) {
-            gramInto(spec, x, y, out.matrix(), progress, out::rowsComplete);
-            out.commit();
-        }
-    }
 
     /**
      * Solves (K + shift·I)·A = B in place of the columns of {@code b} (host, K's row count × m) by a Cholesky

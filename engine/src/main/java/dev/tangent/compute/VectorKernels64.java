@@ -1,7 +1,6 @@
 package dev.tangent.compute;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -28,8 +27,31 @@ final class VectorKernels64 {
     static final int NC = 96;
     /** Elements of k per L1 block. */
     static final int KC = 768;
+    /** Lane rotations by L/2, L/4, …, 1: the steps of {@link #sum}. */
+    private static final VectorShuffle<Double>[] FOLDS = folds();
 
     private VectorKernels64() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Double>[] folds() {
+        VectorShuffle<Double>[] f = new VectorShuffle[Integer.numberOfTrailingZeros(L)];
+        for (int s = 0, h = L / 2; h > 0; s++, h /= 2) {
+            f[s] = VectorShuffle.iota(S, h, 1, true);
+        }
+        return f;
+    }
+
+    /**
+     * The sum of v's lanes in a fixed order: lane i plus lane i + L/2, then the same on the lower half, down to one lane.
+     * Not {@code reduceLanes(ADD)}, whose order is unspecified (the interpreter adds the lanes in turn, C2 pairwise): a
+     * GEMM gives the same bits whether or not the JIT has compiled it yet.
+     */
+    static double sum(DoubleVector v) {
+        for (VectorShuffle<Double> f : FOLDS) {
+            v = v.add(v.rearrange(f));
+        }
+        return v.lane(0);
     }
 
     /** C[0..m)[0..n) = alpha·A·Bᵀ + beta·C for row-major A (m×k, stride lda), B (n×k, stride ldb). */
@@ -103,7 +125,7 @@ final class VectorKernels64 {
             long o = (long) p * ES;
             s0 = DoubleVector.fromMemorySegment(S, a, ao + o, NO).fma(DoubleVector.fromMemorySegment(S, b, bo + o, NO), s0);
         }
-        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        double s = sum(s0.add(s1));
         for (; p < k; p++) {
             s += a.get(E, ao + (long) p * ES) * b.get(E, bo + (long) p * ES);
         }
@@ -145,12 +167,12 @@ final class VectorKernels64 {
             c31 = va.fma(vb1, c31);
             c32 = va.fma(vb2, c32);
         }
-        double s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD);
-        double s02 = c02.reduceLanes(VectorOperators.ADD), s10 = c10.reduceLanes(VectorOperators.ADD);
-        double s11 = c11.reduceLanes(VectorOperators.ADD), s12 = c12.reduceLanes(VectorOperators.ADD);
-        double s20 = c20.reduceLanes(VectorOperators.ADD), s21 = c21.reduceLanes(VectorOperators.ADD);
-        double s22 = c22.reduceLanes(VectorOperators.ADD), s30 = c30.reduceLanes(VectorOperators.ADD);
-        double s31 = c31.reduceLanes(VectorOperators.ADD), s32 = c32.reduceLanes(VectorOperators.ADD);
+        double s00 = sum(c00), s01 = sum(c01);
+        double s02 = sum(c02), s10 = sum(c10);
+        double s11 = sum(c11), s12 = sum(c12);
+        double s20 = sum(c20), s21 = sum(c21);
+        double s22 = sum(c22), s30 = sum(c30);
+        double s31 = sum(c31), s32 = sum(c32);
         for (int p = kv; p < k; p++) {
             long o = (long) p * ES;
             double x0 = a.get(E, a0 + o), x1 = a.get(E, a1 + o), x2 = a.get(E, a2 + o), x3 = a.get(E, a3 + o);

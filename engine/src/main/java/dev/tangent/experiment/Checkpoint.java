@@ -52,8 +52,8 @@ final class Checkpoint {
         Path part = TempFiles.createDirectory(dir);
         arrays.accept(part);
         Json.writeFile(part.resolve("state.json"), state);
-        delete(dir);
-        TempFiles.rename(part, dir, () -> run.keep(dir));
+        // the old checkpoint is removed under the rename's guard: an interrupt never finds neither the old nor the new one
+        TempFiles.rename(part, dir, () -> delete(dir), () -> run.keep(dir));
     }
 
     /** A checkpoint's state.json as a map, or null when the checkpoint does not exist. */

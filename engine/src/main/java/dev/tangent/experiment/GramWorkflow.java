@@ -5,7 +5,6 @@ import dev.tangent.data.Dataset;
 import dev.tangent.data.Input;
 import dev.tangent.data.Normalization;
 import dev.tangent.io.AtomicFile;
-import dev.tangent.io.NpyRowStream;
 import dev.tangent.io.TempFiles;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.memory.DType;
@@ -17,9 +16,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code tangent gram}: loads X (and optionally X₂), builds K(X, X₂) with the provider, each row panel streamed to a
- * temp {@code .npy} next to the output path as soon as it is final ({@link NpyRowStream}), and renames it into place
- * when complete. The output must be a
+ * {@code tangent gram}: loads X (and optionally X₂) and has the provider write K(X, X₂) to the output path
+ * ({@link dev.tangent.compute.KernelProvider#writeGram}: row panels in bounded memory, each streamed to a temp
+ * {@code .npy} next to the output path as soon as it is final, renamed into place when complete). The output must be a
  * new path or a regular file; its disk space is checked before anything is created.
  */
 public final class GramWorkflow {
@@ -41,7 +40,8 @@ public final class GramWorkflow {
      * @param cols        columns of K
      * @param dim         input dimension d
      * @param loadSeconds time to read and normalise the inputs
-     * @param seconds     time to build K (GEMM + recursion + mirroring), excluding loading and the final rename
+     * @param seconds     time to build and write K (GEMM + recursion + mirroring, the last panel's write, the rename),
+     *                    excluding loading
      * @param flops       floating-point operations of the inner products actually needed (n(n+1)d for K(X, X), 2·n·m·d otherwise)
      */
     public record Result(int rows, int cols, int dim, String xDescription, String x2Description, double loadSeconds,
@@ -77,16 +77,13 @@ public final class GramWorkflow {
                 c.reporter().note("reclaimed " + stale.size() + " temp file" + (stale.size() == 1 ? "" : "s") + " of stopped processes ("
                         + MemoryBudget.human(stale.stream().mapToLong(TempFiles.Discarded::bytes).sum()) + ")");
             }
-            try (NpyRowStream out = NpyRowStream.create(r.out(), x.size(), cols, r.dtype())) {
-                c.provider().gramInto(r.spec(), x.x(), x2 == null ? null : x2.x(), out.matrix(),
-                        (d, t) -> c.reporter().progress("gram", "blocks", d, t), out::rowsComplete);
-                long t2 = System.nanoTime();
-                out.commit();
-                double d = x.dim();
-                double flops = x2 == null ? (double) x.size() * (x.size() + 1) * d : 2.0 * x.size() * cols * d;
-                return new Result(x.size(), cols, x.dim(), x.description(), x2 == null ? null : x2.description(),
-                        (t1 - t0) / 1e9, (t2 - t1) / 1e9, flops, c.provider().name());
-            }
+            c.provider().writeGram(r.spec(), x.x(), x2 == null ? null : x2.x(), r.dtype(), r.out(),
+                    (d, t) -> c.reporter().progress("gram", "blocks", d, t));
+            long t2 = System.nanoTime();
+            double d = x.dim();
+            double flops = x2 == null ? (double) x.size() * (x.size() + 1) * d : 2.0 * x.size() * cols * d;
+            return new Result(x.size(), cols, x.dim(), x.description(), x2 == null ? null : x2.description(),
+                    (t1 - t0) / 1e9, (t2 - t1) / 1e9, flops, c.provider().name());
         }
     }
 }

@@ -78,8 +78,19 @@ public final class TempFiles {
      * before a shutdown can start; on failure the temp directory is removed.
      */
     public static void rename(Path temp, Path target, Runnable then) {
+        rename(temp, target, () -> {
+        }, then);
+    }
+
+    /**
+     * As {@link #rename(Path, Path, Runnable)}, with {@code before} (removing the previous version of {@code target})
+     * run under the same guard: a shutdown starts either before it (the previous version stays) or after the rename
+     * (the new one is in place), never between the two.
+     */
+    public static void rename(Path temp, Path target, Runnable before, Runnable then) {
         try {
             guarded(() -> {
+                before.run();
                 try {
                     java.nio.file.Files.move(temp, target);
                 } catch (IOException e) {

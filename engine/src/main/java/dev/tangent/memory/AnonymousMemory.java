@@ -13,17 +13,15 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Page-aligned anonymous memory straight from {@code mmap} (Linux), for large outputs that are written once and then
- * streamed out: transparent huge pages can be requested ({@code madvise(MADV_HUGEPAGE)}: one fault per 2 MiB instead
- * of per 4 KiB), and ranges already written out are given back ({@code MADV_DONTNEED}). Where mmap is not available
- * the memory comes from an {@link Arena} and the advice is skipped.
+ * Page-aligned anonymous memory straight from {@code mmap} (Linux), for large buffers that are reused in place while
+ * a Gram streams to disk: transparent huge pages can be requested ({@code madvise(MADV_HUGEPAGE)}: one fault per 2 MiB
+ * instead of per 4 KiB), and pages are only backed once touched, so a reservation costs what is used of it. Where mmap
+ * is not available the memory comes from an {@link Arena} and the advice is skipped.
  */
 public final class AnonymousMemory implements AutoCloseable {
     public static final long PAGE = 4096;
-    public static final long HUGE_PAGE = 2L << 20;
     private static final int PROT_RW = 0x3;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
-    private static final int MADV_DONTNEED = 4;
     private static final int MADV_HUGEPAGE = 14;
 
     private record Libc(MethodHandle mmap, MethodHandle munmap, MethodHandle madvise) {
@@ -93,18 +91,6 @@ public final class AnonymousMemory implements AutoCloseable {
     /** Asks for transparent huge pages over the whole range (a hint; ignored where not supported). */
     public void adviseHugePages() {
         advise(0, length, MADV_HUGEPAGE);
-    }
-
-    /**
-     * Gives the pages wholly inside [offset, offset + bytes) back to the system; reading them afterwards gives zeros.
-     * Only for ranges that will not be read again.
-     */
-    public void release(long offset, long bytes) {
-        long from = (offset + PAGE - 1) / PAGE * PAGE;
-        long to = Math.min(length, (offset + bytes) / PAGE * PAGE);
-        if (to > from) {
-            advise(from, to - from, MADV_DONTNEED);
-        }
     }
 
     private void advise(long offset, long bytes, int advice) {
