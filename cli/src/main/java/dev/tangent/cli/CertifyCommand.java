@@ -38,7 +38,7 @@ import java.util.Locale;
                 "      --out runs/cert-svm",
                 "  tangent certify --model runs/eq/nn_w10000 --test mnist:DIR:test \\",
                 "      --only-correct --sample 100 --seed 0 --out runs/cert-nn"})
-final class CertifyCommand extends BaseCommand {
+class CertifyCommand extends BaseCommand {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (kernel machine or network).")
     Path model;
 
@@ -134,7 +134,7 @@ final class CertifyCommand extends BaseCommand {
         data.checkEffective(List.of(test.spec), new boolean[] {test.limit != null}, "--test-limit");
         CertifyWorkflow.Search s = new CertifyWorkflow.Search(searchConfig(), attack, new Pgd.Config(pgdSteps, hi, 1e-3),
                 refRadius == null ? Double.NaN : refRadius);
-        CertifyWorkflow.Result r = CertifyWorkflow.run(new CertifyWorkflow.Request(model, in, data.normalize,
+        CertifyWorkflow.Result r = certify(new CertifyWorkflow.Request(model, in, data.normalize,
                 new CertifyWorkflow.Points(onlyCorrect, sample == null ? -1 : sample, seed), method,
                 new CertifyWorkflow.Modes(nanMode, ibpCenter), s, output.output()), context(compute));
         PrintWriter o = out();
@@ -154,6 +154,11 @@ final class CertifyCommand extends BaseCommand {
         o.println("radii: " + r.radiusUnits());
         o.print(r.markdown());
         o.println("written to " + output.out.resolve("certify.csv") + ", certify.json, certify.md");
+    }
+
+    /** Runs the workflow in this process ({@code tangent spark certify}: in partitions on a cluster). */
+    CertifyWorkflow.Result certify(CertifyWorkflow.Request request, dev.tangent.experiment.Context c) {
+        return CertifyWorkflow.run(request, c);
     }
 
     /** The search from the options, or null (the model kind's defaults) when none of them was given. */

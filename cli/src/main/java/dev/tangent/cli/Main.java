@@ -56,6 +56,7 @@ public final class Main implements Runnable {
         m.put("bound", BoundCommand.class);
         m.put("certify", CertifyCommand.class);
         m.put("bench", BenchCommand.class);
+        m.put("spark", SparkCommand.class);
         m.put("help", HelpCommand.class);
         return Collections.unmodifiableMap(m);
     }

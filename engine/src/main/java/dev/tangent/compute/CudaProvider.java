@@ -184,6 +184,17 @@ final class CudaProvider implements KernelProvider {
     }
 
     @Override
+    public int panelRows() {
+        return host.panelRows();
+    }
+
+    /** Row blocks of a block Gram run on the host provider (their bits are the host's, not the device's). */
+    @Override
+    public void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress) {
+        host.gramPanelsInto(spec, x, from, to, out, progress);
+    }
+
+    @Override
     public void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, Progress progress) {
         checkShapes(x, y);
         Matrix xx = x.dtype() == out.dtype() ? x : x.copy(out.dtype());

@@ -159,6 +159,30 @@ abstract class HostProvider implements KernelProvider {
     }
 
     @Override
+    public int panelRows() {
+        return PanelGram.panelRows(tile);
+    }
+
+    @Override
+    public void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress) {
+        if (out.rows() != to - from || out.cols() != x.rows() - from) {
+            throw new IllegalArgumentException("output is " + out.rows() + "x" + out.cols() + ", expected " + (to - from) + "x" + (x.rows() - from));
+        }
+        Matrix xx = x.dtype() == out.dtype() ? x : x.copy(out.dtype());
+        try {
+            double[] nx = PanelGram.squaredNorms(xx);
+            TileMap map = tileMap(spec, nx, nx, xx.cols(), out.dtype());
+            double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
+            PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, null, from, to, PanelGram.rowBlock(out, tile, from, to),
+                    nx, progress, ahead);
+        } finally {
+            if (xx != x) {
+                xx.close();
+            }
+        }
+    }
+
+    @Override
     public int solveShifted(KernelMatrix k, double shift, Matrix b) {
         if (k.rows() != k.cols() || b.rows() != k.rows()) {
             throw new TangentException("solve: K is " + k.rows() + " x " + k.cols() + " and the right-hand side has " + b.rows() + " rows");

@@ -77,6 +77,20 @@ public interface KernelProvider {
     void writeGram(KernelSpec spec, Matrix x, Matrix y, DType dtype, Path file, Progress progress);
 
     /**
+     * The height of the row panels in which {@link #gram} computes K(X, X): the unit of {@link #gramPanelsInto}.
+     */
+    int panelRows();
+
+    /**
+     * Rows [from, to) of K(X, X) from column {@code from} on (the upper trapezoid of those rows, (to − from) × (n − from);
+     * the columns left of {@code from} are the transpose of earlier rows), computed exactly as {@link #gram} with
+     * {@code y == null} computes them, so that row blocks computed apart (on the executors of a cluster) assemble into
+     * the same matrix bit for bit. {@code from} and {@code to} are multiples of {@link #panelRows()} ({@code to} may be
+     * n); {@code out}'s dtype is the kernel's.
+     */
+    void gramPanelsInto(KernelSpec spec, Matrix x, int from, int to, Matrix out, Progress progress);
+
+    /**
      * Solves (K + shift·I)·A = B in place of the columns of {@code b} (host, K's row count × m) by a Cholesky
      * factorisation of a copy of K in this provider's memory; K itself is unchanged.
      *

@@ -37,7 +37,8 @@ final class PanelGram {
 
         /**
          * Where the blocks that panel q computes in the columns of panel r (q ≤ r, K(X, X) only) are copied transposed:
-         * a (rows of r) × (rows of q) matrix; for r = q the diagonal block of panel q itself.
+         * a (rows of r) × (rows of q) matrix; for r = q the diagonal block of panel q itself. Null: not kept here (a
+         * row block's target, for panels below its rows).
          */
         Matrix mirror(int q, int r);
 
@@ -89,6 +90,39 @@ final class PanelGram {
     }
 
     /**
+     * The target of rows [from, to) of K(X, X) from column {@code from} on ({@code out}: (to − from) × (n − from)): panels
+     * and mirror places are views of it; mirror places below row {@code to} (in blocks computed elsewhere) are null.
+     */
+    static Target rowBlock(Matrix out, int tile, int from, int to) {
+        int panel = panelRows(tile);
+        return new Target() {
+            @Override
+            public Matrix panel(int p) {
+                return out.rows(p * panel - from, Math.min(panel, to - p * panel));
+            }
+
+            @Override
+            public Matrix mirror(int q, int r) {
+                return r * panel >= to ? null
+                        : out.view(r * panel - from, q * panel - from, Math.min(panel, to - r * panel), Math.min(panel, to - q * panel));
+            }
+
+            @Override
+            public void complete(int p) {
+            }
+
+            @Override
+            public int inFlight() {
+                return Integer.MAX_VALUE;
+            }
+
+            @Override
+            public void abandon() {
+            }
+        };
+    }
+
+    /**
      * Writes K(X, Y) into {@code target}; {@code y == null} means Y = X. X, Y and the target share one dtype.
      *
      * @param serial     a backend running each call on the calling thread (the loop parallelises over chunks)
@@ -98,33 +132,52 @@ final class PanelGram {
      */
     static void build(Backend serial, int threads, int tile, TileMap map, BlockOps ops, KernelSpec spec, Matrix x, Matrix y,
                       Target target, double[] nx, KernelProvider.Progress progress, double aheadFlops) {
+        build(serial, threads, tile, map, ops, spec, x, y, 0, x.rows(), target, nx, progress, aheadFlops);
+    }
+
+    /**
+     * The panels of K(X, X) that cover rows [from, to) (from a multiple of the panel height, to one too or n), each
+     * computed with exactly the calls {@link #build} makes for the whole matrix, into {@code target}, whose panels
+     * start at column {@code from} ({@link #rowBlock}): row blocks computed apart (on a cluster's executors) assemble
+     * into the matrix of one run bit for bit. Mirror places below row {@code to} are the target's to refuse (null).
+     * For K(X, Y) (y not null) the range must be the whole of X.
+     */
+    static void build(Backend serial, int threads, int tile, TileMap map, BlockOps ops, KernelSpec spec, Matrix x, Matrix y,
+                      int from, int to, Target target, double[] nx, KernelProvider.Progress progress, double aheadFlops) {
         boolean sym = y == null || y == x;
         Matrix yy = sym ? x : y;
         int d = x.cols();
         int panel = panelRows(tile);
         int chunk = 4 * tile;
+        if (from < 0 || from > to || to > x.rows() || from % panel != 0 || (to % panel != 0 && to != x.rows())
+                || (!sym && (from != 0 || to != x.rows()))) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of " + x.rows() + " are not whole panels of " + panel);
+        }
+        int off = from; // column 0 of the target's panels is K's column from (0 for a whole Gram)
+        int first = from / panel;
         List<int[]> items = new ArrayList<>();
-        int panels = (x.rows() + panel - 1) / panel;
+        int panels = (to - from + panel - 1) / panel;
         int[] remaining = new int[panels];
-        for (int i0 = 0; i0 < x.rows(); i0 += panel) {
+        for (int i0 = from; i0 < to; i0 += panel) {
             int mi = Math.min(panel, x.rows() - i0);
+            int q = i0 / panel - first;
             if (sym) {
                 items.add(new int[] {i0, i0, mi});
-                remaining[i0 / panel]++;
+                remaining[q]++;
             }
             for (int c0 = sym ? i0 + mi : 0; c0 < yy.rows(); c0 += chunk) {
                 items.add(new int[] {i0, c0, Math.min(chunk, yy.rows() - c0)});
-                remaining[i0 / panel]++;
+                remaining[q]++;
             }
-            if (remaining[i0 / panel] == 0) { // K(X, Y) with no Y: an empty panel is final at once
+            if (remaining[q] == 0) { // K(X, Y) with no Y: an empty panel is final at once
                 items.add(new int[] {i0, 0, 0});
-                remaining[i0 / panel]++;
+                remaining[q]++;
             }
         }
         // The first items' GEMMs may run ahead of their maps (while the maps' code is being compiled): the work list is
         // GEMM(0..ahead), then MAP(0..ahead), then GEMM+MAP for the rest; a MAP waits for its GEMM.
         int ahead = 0;
-        for (double flops = 0; ahead < items.size() && flops < aheadFlops && items.get(ahead)[0] / panel < target.inFlight(); ahead++) {
+        for (double flops = 0; ahead < items.size() && flops < aheadFlops && items.get(ahead)[0] / panel - first < target.inFlight(); ahead++) {
             int[] it = items.get(ahead);
             flops += 2.0 * Math.min(panel, x.rows() - it[0]) * it[2] * d;
         }
@@ -149,9 +202,9 @@ final class PanelGram {
             Matrix rows = target.panel(p);
             if (!mapOnly && w > 0) {
                 if (diagonal) {
-                    serial.syrk(1.0, x.rows(i0, mi), 0.0, rows.view(0, i0, mi, mi));
+                    serial.syrk(1.0, x.rows(i0, mi), 0.0, rows.view(0, i0 - off, mi, mi));
                 } else {
-                    serial.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(c0, w), 0.0, rows.view(0, c0, mi, w));
+                    serial.gemm(false, true, 1.0, x.rows(i0, mi), yy.rows(c0, w), 0.0, rows.view(0, c0 - off, mi, w));
                 }
             }
             if (gemmOnly) {
@@ -171,33 +224,33 @@ final class PanelGram {
                     int h = Math.min(tile, i0 + mi - rr);
                     // the diagonal tile: its upper triangle row by row (SYRK left the lower one alone), then mirrored
                     for (int i = 0; i < h; i++) {
-                        map.apply(rows.view(rr - i0 + i, rr + i, 1, h - i), rr + i, rr + i);
+                        map.apply(rows.view(rr - i0 + i, rr + i - off, 1, h - i), rr + i, rr + i);
                     }
-                    Matrix diag = rows.view(rr - i0, rr, h, h);
+                    Matrix diag = rows.view(rr - i0, rr - off, h, h);
                     for (int i = 0; i < h; i++) {
                         double sq = nx[rr + i];
                         diag.set(i, i, spec.value(sq, sq, sq, d));
                     }
                     ops.mirrorUpperToLower(diag);
-                    mapAndMirror(map, ops, tile, target, rows, i0, rr, h, rr + h, i0 + mi, true);
+                    mapAndMirror(map, ops, tile, target, rows, i0, off, rr, h, rr + h, i0 + mi, true);
                 }
             } else {
                 for (int rr = i0; rr < i0 + mi; rr += tile) {
-                    mapAndMirror(map, ops, tile, target, rows, i0, rr, Math.min(tile, i0 + mi - rr), c0, c0 + w, sym);
+                    mapAndMirror(map, ops, tile, target, rows, i0, off, rr, Math.min(tile, i0 + mi - rr), c0, c0 + w, sym);
                 }
             }
-            int from;
-            int to;
+            int lo;
+            int hi;
             synchronized (remaining) {
-                remaining[p]--;
-                from = finalPanels[0];
+                remaining[p - first]--;
+                lo = finalPanels[0];
                 while (finalPanels[0] < panels && remaining[finalPanels[0]] == 0) {
                     finalPanels[0]++;
                 }
-                to = finalPanels[0];
+                hi = finalPanels[0];
             }
-            for (int f = from; f < to; f++) {
-                target.complete(f);
+            for (int f = lo; f < hi; f++) {
+                target.complete(first + f);
             }
             progress.done(done.incrementAndGet(), total);
         });
@@ -224,16 +277,17 @@ final class PanelGram {
      * Maps the tiles of rows [rr, rr + h) and columns [from, to) in place ({@code rows}: the panel of rows from i0) and
      * copies each, while it is in cache, transposed into its mirror place.
      */
-    private static void mapAndMirror(TileMap map, BlockOps ops, int tile, Target target, Matrix rows, int i0, int rr, int h, int from,
-                                     int to, boolean mirror) {
+    private static void mapAndMirror(TileMap map, BlockOps ops, int tile, Target target, Matrix rows, int i0, int off, int rr, int h,
+                                     int from, int to, boolean mirror) {
         int panel = panelRows(tile);
         for (int cc = from; cc < to; cc += tile) {
             int ww = Math.min(tile, to - cc);
-            Matrix c = rows.view(rr - i0, cc, h, ww);
+            Matrix c = rows.view(rr - i0, cc - off, h, ww);
             map.apply(c, rr, cc);
-            if (mirror) {
+            Matrix place = mirror ? target.mirror(i0 / panel, cc / panel) : null;
+            if (place != null) {
                 int r = cc / panel;
-                ops.transposeInto(c, target.mirror(i0 / panel, r).view(cc - r * panel, rr - i0, ww, h));
+                ops.transposeInto(c, place.view(cc - r * panel, rr - i0, ww, h));
             }
         }
     }

@@ -125,7 +125,7 @@ public sealed interface DataSource {
         if (spec == null || spec.isBlank()) {
             throw new TangentException(option + ": empty data spec, expected fashion-mnist:train|test, mnist:DIR:train|test or a .npy file");
         }
-        if (labels != null && !spec.toLowerCase(Locale.ROOT).endsWith(".npy")) {
+        if (labels != null && !spec.toLowerCase(Locale.ROOT).endsWith(".npy") && !dev.tangent.io.GramShards.isShardDirectory(Path.of(spec))) {
             throw new TangentException(labelsOption(option) + " " + labels + ": applies to a .npy " + option + " only; " + spec
                     + " carries its own targets");
         }
@@ -147,7 +147,7 @@ public sealed interface DataSource {
         }
         Path p = Path.of(spec);
         String lower = spec.toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".npy")) {
+        if (lower.endsWith(".npy") || dev.tangent.io.GramShards.isShardDirectory(p)) { // a block Gram's directory reads as one .npy
             return new NpyFile(spec, p, labels);
         }
         if (lower.endsWith(".csv") || lower.endsWith(".tsv")) {

@@ -126,6 +126,20 @@ public final class CertifyWorkflow {
     }
 
     public static Result run(Request r, Context c) {
+        return run(r, c, null, 0, null);
+    }
+
+    /**
+     * The same, with the points cut into about {@code partitions} contiguous parts (each starting on a multiple of the
+     * certifier's block of points, so that every GEMM is the single-process run's: a test set within one block is one
+     * part), each certified by one task of
+     * {@code tasks} (a Spark executor loads the model from its directory, which it must see, and certifies its part with
+     * the provider its own {@code backend} selects), merged back in order and written exactly as the single-process
+     * run writes them. {@code tasks == null}: all in this process.
+     *
+     * @param backend the {@code --backend} each task selects its provider with (tile 256, as {@code tangent certify})
+     */
+    public static Result run(Request r, Context c, Tasks tasks, int partitions, String backend) {
         RunDirectory.Plan plan = Runs.check(r.out(), "certify", false);
         Map<String, Object> json = NetworkModel.readJson(r.model());
         String format = String.valueOf(json.get("format"));
@@ -177,54 +191,155 @@ public final class CertifyWorkflow {
                 }
                 KernelCertifier.Progress progress = (d, t) -> c.reporter().progress("certify", "points", d, t);
                 Settings set = new Settings(method, nanMode, center, search);
-                KernelCertifier.Point[] pts;
-                double[] attack = null;
-                Map<String, Object> model = new LinkedHashMap<>();
-                String markdownLabel;
-                if (network) {
-                    try (NetworkModel nm = NetworkModel.load(r.model())) {
-                        requireDim(nm.theta().inputDim(), x.cols());
-                        model.put("kind", "network");
-                        model.put("width", nm.theta().width());
-                        model.put("depth", nm.theta().depth());
-                        model.put("meta", nm.meta());
-                        markdownLabel = "NN | " + nm.theta().width();
-                        try (Matrix xn = x.copy(nm.theta().dtype())) {
-                            pts = method == Method.PGD ? cleanNetwork(r, c, nm, xn, labels)
-                                    : certifyNetwork(r, c, nm, xn, labels, center, search, progress);
-                            if (method == Method.PGD || r.search().attack()) {
-                                attack = attackAll(r, c, pts, x, () -> new Pgd.NetworkModel(nm.theta(), nm.theta0(), c.backend().serial()),
-                                        progress);
-                            }
-                        }
-                    }
-                } else {
-                    try (KernelMachine km = KernelMachine.load(r.model());
-                         KernelCertifier kc = new KernelCertifier(km, nanMode)) {
-                        requireDim(km.xTrain().cols(), x.cols());
-                        model.put("kind", "kernel-machine");
-                        model.put("method", km.method());
-                        model.put("kernel", km.spec().toString());
-                        model.put("lambda", km.lambda());
-                        model.put("n_train", km.xTrain().rows());
-                        model.put("support_vectors", kc.supportVectors());
-                        markdownLabel = kmLabel(km);
-                        pts = kc.certify(c.provider(), c.threads(), x, labels, r.points().onlyCorrect(), method == Method.PGD ? null : search,
-                                method == Method.PGD ? null : progress);
-                        if (method == Method.PGD || r.search().attack()) {
-                            attack = attackAll(r, c, pts, x, () -> new Pgd.KernelModel(km.spec(), c.backend().serial(), km.xTrain(),
-                                    km.alpha(), km.b()), progress);
-                        }
-                    }
-                }
+                Computed out = tasks == null
+                        ? compute(r.model(), set, r.points().onlyCorrect(), r.search().attack(), r.search().pgd(), c, x, labels, progress)
+                        : partitioned(r, set, c, x, labels, tasks, partitions, backend);
                 double secs = (System.nanoTime() - t0) / 1e9;
-                return write(r, c, plan, set, model, markdownLabel, test, in, ids, labels, pts, attack, secs);
+                return write(r, c, plan, set, out.model(), out.markdownLabel(), test, in, ids, labels, out.points(), out.attack(), secs);
             }
         }
     }
 
+    /** What certifying a set of points gives: per point, the score and outcome, the attack radius (or null), and the model's description. */
+    record Computed(KernelCertifier.Point[] points, double[] attack, Map<String, Object> model, String markdownLabel, int align) {
+    }
+
+    /** Certifies (and attacks) the points x (labels may be null) with the model in {@code modelDir}. */
+    static Computed compute(Path modelDir, Settings set, boolean onlyCorrect, boolean attackToo, Pgd.Config pgd, Context c, Matrix x,
+                            double[] labels, KernelCertifier.Progress progress) {
+        Method method = set.method();
+        BinarySearch.Config search = set.search();
+        Map<String, Object> model;
+        KernelCertifier.Point[] pts;
+        double[] attack = null;
+        String markdownLabel;
+        if (NetworkModel.FORMAT.equals(String.valueOf(NetworkModel.readJson(modelDir).get("format")))) {
+            try (NetworkModel nm = NetworkModel.load(modelDir)) {
+                requireDim(nm.theta().inputDim(), x.cols());
+                model = describe(nm);
+                markdownLabel = "NN | " + nm.theta().width();
+                try (Matrix xn = x.copy(nm.theta().dtype())) {
+                    pts = method == Method.PGD ? cleanNetwork(onlyCorrect, c, nm, xn, labels)
+                            : certifyNetwork(onlyCorrect, c, nm, xn, labels, set.center(), search, progress);
+                    if (method == Method.PGD || attackToo) {
+                        attack = attackAll(pgd, c, pts, x, () -> new Pgd.NetworkModel(nm.theta(), nm.theta0(), c.backend().serial()), progress);
+                    }
+                }
+            }
+        } else {
+            try (KernelMachine km = KernelMachine.load(modelDir);
+                 KernelCertifier kc = new KernelCertifier(km, set.nanMode())) {
+                requireDim(km.xTrain().cols(), x.cols());
+                model = describe(km, kc);
+                markdownLabel = kmLabel(km);
+                pts = kc.certify(c.provider(), c.threads(), x, labels, onlyCorrect, method == Method.PGD ? null : search,
+                        method == Method.PGD ? null : progress);
+                if (method == Method.PGD || attackToo) {
+                    attack = attackAll(pgd, c, pts, x, () -> new Pgd.KernelModel(km.spec(), c.backend().serial(), km.xTrain(),
+                            km.alpha(), km.b()), progress);
+                }
+            }
+        }
+        return new Computed(pts, attack, model, markdownLabel, 1);
+    }
+
+    /** One partition's work, serialisable: the points themselves travel with it, the model is read from its directory. */
+    record Part(String model, Settings set, boolean onlyCorrect, boolean attack, Pgd.Config pgd, String backend, int threads,
+                double[][] x, double[] labels) implements java.io.Serializable {
+    }
+
+    /** What a partition sends back. */
+    record PartResult(KernelCertifier.Point[] points, double[] attack) implements java.io.Serializable {
+    }
+
+    private static Computed partitioned(Request r, Settings set, Context c, Matrix x, double[] labels, Tasks tasks, int partitions,
+                                        String backend) {
+        int n = x.rows();
+        // the model's description, read here (the driver sees the model directory too), and the certifier's block
+        Computed meta = describe(r.model(), set);
+        int align = meta.align();
+        int size = Math.max(1, (n + Math.max(1, partitions) - 1) / Math.max(1, partitions));
+        size = (size + align - 1) / align * align; // parts start where the single-process run starts a block
+        List<Part> work = new ArrayList<>();
+        for (int from = 0; from < n; from += size) {
+            int to = Math.min(n, from + size);
+            double[][] rows = new double[to - from][x.cols()];
+            for (int i = from; i < to; i++) {
+                for (int j = 0; j < x.cols(); j++) {
+                    rows[i - from][j] = x.get(i, j);
+                }
+            }
+            work.add(new Part(r.model().toAbsolutePath().toString(), set, r.points().onlyCorrect(), r.search().attack(), r.search().pgd(),
+                    backend == null ? "auto" : backend, c.threads(), rows, labels == null ? null : java.util.Arrays.copyOfRange(labels, from, to)));
+        }
+        c.reporter().note("certifying " + n + " points in " + work.size() + " partitions of up to " + size + " on " + tasks.describe());
+        List<PartResult> results = tasks.map("certify partitions", work, CertifyWorkflow::certifyPart);
+        KernelCertifier.Point[] pts = new KernelCertifier.Point[n];
+        double[] attack = results.getFirst().attack() == null ? null : new double[n];
+        int at = 0;
+        for (PartResult pr : results) {
+            System.arraycopy(pr.points(), 0, pts, at, pr.points().length);
+            if (attack != null) {
+                System.arraycopy(pr.attack(), 0, attack, at, pr.attack().length);
+            }
+            at += pr.points().length;
+        }
+        return new Computed(pts, attack, meta.model(), meta.markdownLabel(), align);
+    }
+
+    /** One task: certify a partition's points on this executor. */
+    static PartResult certifyPart(Part p) {
+        Context c = Context.of(dev.tangent.compute.KernelProviders.select(p.backend(), p.threads(), 256).provider());
+        try (Matrix x = Matrix.allocate(p.x().length, p.x().length == 0 ? 0 : p.x()[0].length, DType.F64)) {
+            for (int i = 0; i < p.x().length; i++) {
+                for (int j = 0; j < x.cols(); j++) {
+                    x.set(i, j, p.x()[i][j]);
+                }
+            }
+            Computed out = compute(Path.of(p.model()), p.set(), p.onlyCorrect(), p.attack(), p.pgd(), c, x, p.labels(), (d, t) -> { });
+            return new PartResult(out.points(), out.attack());
+        }
+    }
+
+    /**
+     * The model's description for certify.json and the Markdown row (no points certified), and the certifier's block
+     * of test points (partitions start on its multiples).
+     */
+    private static Computed describe(Path modelDir, Settings set) {
+        if (NetworkModel.FORMAT.equals(String.valueOf(NetworkModel.readJson(modelDir).get("format")))) {
+            try (NetworkModel nm = NetworkModel.load(modelDir)) {
+                return new Computed(null, null, describe(nm), "NN | " + nm.theta().width(), NetworkCertifier.blockRows(nm.theta().width()));
+            }
+        }
+        try (KernelMachine km = KernelMachine.load(modelDir);
+             KernelCertifier kc = new KernelCertifier(km, set.nanMode())) {
+            return new Computed(null, null, describe(km, kc), kmLabel(km), KernelCertifier.blockRows(kc.supportVectors()));
+        }
+    }
+
+    private static Map<String, Object> describe(NetworkModel nm) {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("kind", "network");
+        model.put("width", nm.theta().width());
+        model.put("depth", nm.theta().depth());
+        model.put("meta", nm.meta());
+        return model;
+    }
+
+    private static Map<String, Object> describe(KernelMachine km, KernelCertifier kc) {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("kind", "kernel-machine");
+        model.put("method", km.method());
+        model.put("kernel", km.spec().toString());
+        model.put("lambda", km.lambda());
+        model.put("n_train", km.xTrain().rows());
+        model.put("support_vectors", kc.supportVectors());
+        return model;
+    }
+
     /** The resolved method and modes of a run. */
-    private record Settings(Method method, IntervalKernel.NanMode nanMode, NetworkCertifier.Center center, BinarySearch.Config search) {
+    record Settings(Method method, IntervalKernel.NanMode nanMode, NetworkCertifier.Center center, BinarySearch.Config search)
+            implements java.io.Serializable {
     }
 
     private static void requireDim(int expected, int found) {
@@ -266,22 +381,22 @@ public final class CertifyWorkflow {
         return java.util.Arrays.copyOf(perm, sample);
     }
 
-    private static KernelCertifier.Point[] certifyNetwork(Request r, Context c, NetworkModel nm, Matrix x, double[] labels,
+    private static KernelCertifier.Point[] certifyNetwork(boolean onlyCorrect, Context c, NetworkModel nm, Matrix x, double[] labels,
                                                          NetworkCertifier.Center center, BinarySearch.Config cfg,
                                                          KernelCertifier.Progress progress) {
         try (NetworkCertifier nc = new NetworkCertifier(nm.theta(), nm.theta0(), center)) {
-            return nc.certify(c.backend(), x, labels, r.points().onlyCorrect(), cfg, progress);
+            return nc.certify(c.backend(), x, labels, onlyCorrect, cfg, progress);
         }
     }
 
     /** Clean scores only (PGD without a certificate): a zero-probe search. */
-    private static KernelCertifier.Point[] cleanNetwork(Request r, Context c, NetworkModel nm, Matrix x, double[] labels) {
+    private static KernelCertifier.Point[] cleanNetwork(boolean onlyCorrect, Context c, NetworkModel nm, Matrix x, double[] labels) {
         double[] f = nm.theta().forward(c.backend(), x);
         double[] f0 = nm.theta0().forward(c.backend(), x);
         KernelCertifier.Point[] pts = new KernelCertifier.Point[f.length];
         for (int i = 0; i < f.length; i++) {
             double g = f[i] - f0[i];
-            boolean skip = r.points().onlyCorrect() && Math.signum(g) != labels[i];
+            boolean skip = onlyCorrect && Math.signum(g) != labels[i];
             pts[i] = new KernelCertifier.Point(g, new BinarySearch.Outcome(Double.NaN, 0,
                     skip ? BinarySearch.Status.SKIPPED : g == 0 ? BinarySearch.Status.UNCERTIFIABLE : BinarySearch.Status.NONE));
         }
@@ -289,7 +404,7 @@ public final class CertifyWorkflow {
     }
 
     /** PGD attack radii of every non-skipped point, in parallel (each worker with its own model). */
-    private static double[] attackAll(Request r, Context c, KernelCertifier.Point[] pts, Matrix x, java.util.function.Supplier<Pgd.Model> models,
+    private static double[] attackAll(Pgd.Config pgd, Context c, KernelCertifier.Point[] pts, Matrix x, java.util.function.Supplier<Pgd.Model> models,
                                       KernelCertifier.Progress progress) {
         double[] out = new double[pts.length];
         java.util.Arrays.fill(out, Double.NaN);
@@ -305,7 +420,7 @@ public final class CertifyWorkflow {
                         for (int j = 0; j < xi.length; j++) {
                             xi[j] = x.get(i, j);
                         }
-                        out[i] = Pgd.radius(m, xi, Math.signum(pts[i].score()), r.search().pgd()).radius();
+                        out[i] = Pgd.radius(m, xi, Math.signum(pts[i].score()), pgd).radius();
                     }
                     progress.done(done.incrementAndGet(), pts.length);
                 }

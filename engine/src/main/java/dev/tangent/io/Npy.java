@@ -72,6 +72,9 @@ public final class Npy {
 
     /** Reads and checks the header of {@code file}. */
     public static Header readHeader(Path file) {
+        if (GramShards.isShardDirectory(file)) {
+            return GramShards.header(file, "");
+        }
         try (FileChannel ch = open(file)) {
             return readHeader(file, ch);
         } catch (IOException e) {
@@ -188,6 +191,9 @@ public final class Npy {
      * @param option the command-line option that named the file, for messages (may be empty)
      */
     public static Matrix readMatrix(Path file, DType to, String option) {
+        if (GramShards.isShardDirectory(file)) {
+            return GramShards.read(file, to, option);
+        }
         String who = option.isEmpty() ? file.toString() : option + " " + file;
         try (FileChannel ch = open(file)) {
             Header h;

@@ -508,6 +508,12 @@ public final class RunDirectory implements AutoCloseable {
         }
     }
 
+    /** Whether {@code dir} holds a complete run (its manifest says so): a sweep does not run that job again. */
+    public static boolean isComplete(Path dir) {
+        Previous p = readManifest(dir.resolve(MANIFEST));
+        return p != null && p.status().equals("complete");
+    }
+
     private static Previous readManifest(Path m) {
         List<String> lines;
         try {

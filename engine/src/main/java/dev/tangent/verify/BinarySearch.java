@@ -27,7 +27,7 @@ public final class BinarySearch {
      * @param marginStop stop once a certified margin is below this (1e-3, in output units)
      * @param deltaTol   stop once hi − lo is below this (0 disables; default 1e-9)
      */
-    public record Config(double delta0, double lo, double hi, int maxIter, double marginStop, double deltaTol) {
+    public record Config(double delta0, double lo, double hi, int maxIter, double marginStop, double deltaTol) implements java.io.Serializable {
         public Config {
             if (!(lo >= 0) || !(hi > lo) || Double.isInfinite(hi)) {
                 throw new TangentException(String.format(Locale.ROOT,
@@ -79,7 +79,7 @@ public final class BinarySearch {
     }
 
     /** @param radius largest certified δ (0 for NONE, NaN for UNCERTIFIABLE/SKIPPED); iterations = probes evaluated */
-    public record Outcome(double radius, int iterations, Status status) {
+    public record Outcome(double radius, int iterations, Status status) implements java.io.Serializable {
     }
 
     private final Config cfg;

@@ -104,13 +104,22 @@ public final class KernelCertifier implements AutoCloseable {
     }
 
     /** One point's result: its clean score and search outcome. */
-    public record Point(double score, BinarySearch.Outcome outcome) {
+    public record Point(double score, BinarySearch.Outcome outcome) implements java.io.Serializable {
     }
 
     /** Receives (points done, total). */
     @FunctionalInterface
     public interface Progress {
         void done(int points, int total);
+    }
+
+    /**
+     * Test points per block of kernel rows for a model of {@code supportVectors}: at most 2048, the block's f64 kernel
+     * rows at most 128 MiB. Points certified apart in parts that start on multiples of this (a cluster's partitions)
+     * get the results of one run bit for bit (the same GEMM calls on the same rows).
+     */
+    public static int blockRows(int supportVectors) {
+        return (int) Math.min(2048, (128L << 20) / (8L * Math.max(1, supportVectors)));
     }
 
     /**
@@ -125,7 +134,7 @@ public final class KernelCertifier implements AutoCloseable {
         int m = x.rows();
         int n = alpha.length;
         Point[] out = new Point[m];
-        int block = Math.max(1, Math.min(m, (int) Math.min(2048, (128L << 20) / (8L * Math.max(1, n)))));
+        int block = Math.max(1, Math.min(m, blockRows(n)));
         AtomicInteger done = new AtomicInteger();
         try (Matrix xb = Matrix.allocate(block, d, DType.F64)) {
             for (int r0 = 0; r0 < m; r0 += block) {

@@ -60,6 +60,15 @@ public final class NetworkCertifier implements AutoCloseable {
     }
 
     /**
+     * Test points per batched pass for a network of this width: f64 blocks of B x width per network, at most 2^24
+     * elements (128 MiB) each, at most 1024 points. Points certified apart in parts that start on multiples of this
+     * (a cluster's partitions) get the results of one run bit for bit.
+     */
+    public static int blockRows(int width) {
+        return (int) Math.max(1, Math.min(1024, (1L << 24) / width));
+    }
+
+    /**
      * Certifies every row of {@code x}.
      *
      * @param labels      ±1 targets, or null
@@ -69,8 +78,7 @@ public final class NetworkCertifier implements AutoCloseable {
                                           KernelCertifier.Progress progress) {
         int m = x.rows();
         KernelCertifier.Point[] out = new KernelCertifier.Point[m];
-        // f64 blocks of B x m per network: at most 2^24 elements (128 MiB) each, at most 1024 points
-        int block = (int) Math.max(1, Math.min(1024, (1L << 24) / theta.network().width()));
+        int block = blockRows(theta.network().width());
         int done = 0;
         for (int r0 = 0; r0 < m; r0 += block) {
             int rows = Math.min(block, m - r0);

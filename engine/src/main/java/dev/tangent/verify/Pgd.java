@@ -23,7 +23,7 @@ public final class Pgd {
      * @param hi     largest radius tried; no flip there gives an infinite attack radius
      * @param relTol bisection stops when (hi − lo) ≤ relTol·hi
      */
-    public record Config(int steps, double hi, double relTol) {
+    public record Config(int steps, double hi, double relTol) implements java.io.Serializable {
         public Config {
             if (steps < 1 || !(hi > 0) || !(relTol > 0)) {
                 throw new dev.tangent.TangentException(String.format(Locale.ROOT,

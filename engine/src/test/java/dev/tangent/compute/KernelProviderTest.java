@@ -232,4 +232,43 @@ class KernelProviderTest {
             assertTrue(CpuProvider.homogeneous(KernelSpec.parse(s)) == null, s);
         }
     }
+
+    /**
+     * Row blocks of K(X, X) computed apart (as the executors of a cluster compute them) assemble into gram(X) bit for
+     * bit: each block's upper trapezoid equals the same entries of the whole Gram (whose lower triangle is exactly its
+     * transpose, which is how a reader fills the columns left of a block), for blocks of one and of several panels, a
+     * last block shorter than a panel, both dtypes and both kinds of map (one-step and layered); a block that does not
+     * start on a panel boundary is refused.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providers")
+    void rowPanelBlocksAssembleIntoTheWholeGramBitForBit(KernelProvider provider) {
+        int n = 83; // panels of 16 rows (tile 8): 5 whole panels and a last one of 3 rows
+        int p = provider.panelRows();
+        assertEquals(16, p);
+        for (DType dt : DType.values()) {
+            for (KernelSpec spec : List.of(KernelSpec.ntk(2), KernelSpec.fc(KernelSpec.Kind.NTK, 2, 1.2, 0.3))) {
+                try (Matrix x = TestData.uniform(n, 21, dt, 5); Matrix whole = Providers.gram(provider, spec, x)) {
+                    int[] bounds = {0, p, 4 * p, 5 * p, n};
+                    for (int b = 0; b + 1 < bounds.length; b++) {
+                        int from = bounds[b];
+                        int to = bounds[b + 1];
+                        try (Matrix part = Matrix.allocate(to - from, n - from, dt)) {
+                            provider.gramPanelsInto(spec, x, from, to, part, KernelProvider.Progress.NONE);
+                            for (int i = 0; i < to - from; i++) {
+                                for (int j = 0; j < n - from; j++) {
+                                    assertEquals(Double.doubleToRawLongBits(whole.get(from + i, from + j)), Double.doubleToRawLongBits(part.get(i, j)),
+                                            () -> spec + " " + dt + " block from " + from);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try (Matrix x = TestData.uniform(n, 5, DType.F64, 5); Matrix part = Matrix.allocate(p, n - 3, DType.F64)) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> provider.gramPanelsInto(KernelSpec.ntk(1), x, 3, 3 + p, part, KernelProvider.Progress.NONE));
+        }
+    }
 }
