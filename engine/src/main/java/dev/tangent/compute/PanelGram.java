@@ -62,31 +62,7 @@ final class PanelGram {
 
     /** The target of a Gram held whole in {@code out} (K's rows × columns): panels and mirrors are views of it. */
     static Target inMemory(Matrix out, int tile) {
-        int panel = panelRows(tile);
-        return new Target() {
-            @Override
-            public Matrix panel(int p) {
-                return out.rows(p * panel, Math.min(panel, out.rows() - p * panel));
-            }
-
-            @Override
-            public Matrix mirror(int q, int r) {
-                return out.view(r * panel, q * panel, Math.min(panel, out.rows() - r * panel), Math.min(panel, out.cols() - q * panel));
-            }
-
-            @Override
-            public void complete(int p) {
-            }
-
-            @Override
-            public int inFlight() {
-                return Integer.MAX_VALUE;
-            }
-
-            @Override
-            public void abandon() {
-            }
-        };
+        return rowBlock(out, tile, 0, out.rows());
     }
 
     /**
