@@ -391,7 +391,7 @@ public final class SymmetricEigen {
         for (; k < bound; k += SPECIES.length()) {
             acc = DoubleVector.fromArray(SPECIES, x, xo + k).fma(DoubleVector.fromArray(SPECIES, y, yo + k), acc);
         }
-        double sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        double sum = VectorKernels64.sum(acc); // fixed lane order: the same bits before and after C2 compiles this
         for (; k < len; k++) {
             sum += x[xo + k] * y[yo + k];
         }
