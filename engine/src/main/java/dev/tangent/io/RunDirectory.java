@@ -43,6 +43,13 @@ public final class RunDirectory implements AutoCloseable {
     public static final String LOCK = ".tangent.lock";
 
     private static final Set<RunDirectory> OPEN = ConcurrentHashMap.newKeySet();
+    /**
+     * Held by every abort: the shutdown hook's {@link #abortAll} and a worker thread's own {@link #close} (it fails as
+     * soon as the hook has closed the temp files, and may get to its run first) never interleave.
+     */
+    private static final Object ABORTS = new Object();
+    /** What the runs aborted once the process was shutting down, by whichever thread: what {@link #abortAll} reports. */
+    private static final List<Aborted> ABORTED_IN_SHUTDOWN = new ArrayList<>();
 
     /** {@code NEW}: refuse a directory holding another run; {@code OVERWRITE}: replace it; {@code RESUME}: continue it. */
     public enum Mode { NEW, OVERWRITE, RESUME }
@@ -305,12 +312,13 @@ public final class RunDirectory implements AutoCloseable {
     /** For a shutdown hook: stops new temp files, removes every open temp file, and aborts every open run directory. */
     public static List<Aborted> abortAll() {
         List<TempFiles.Discarded> temps = TempFiles.discardAll();
-        List<Aborted> out = new ArrayList<>();
-        for (RunDirectory r : List.copyOf(OPEN)) {
-            Aborted a = r.abort();
-            if (a != null) {
-                out.add(a);
+        List<Aborted> out;
+        synchronized (ABORTS) {
+            for (RunDirectory r : List.copyOf(OPEN)) {
+                r.abort();
             }
+            // those the hook aborted and those a worker thread aborted itself after the temp files were closed
+            out = new ArrayList<>(ABORTED_IN_SHUTDOWN);
         }
         if (!temps.isEmpty()) {
             out.add(new Aborted(null, temps, List.of()));
@@ -349,7 +357,17 @@ public final class RunDirectory implements AutoCloseable {
         return abs.startsWith(dir) && !abs.equals(dir) ? dir.relativize(abs).toString() : null;
     }
 
-    private synchronized Aborted abort() {
+    private Aborted abort() {
+        synchronized (ABORTS) {
+            Aborted a = abortLocked();
+            if (a != null && TempFiles.closed()) {
+                ABORTED_IN_SHUTDOWN.add(a);
+            }
+            return a;
+        }
+    }
+
+    private synchronized Aborted abortLocked() {
         if (done) {
             return null;
         }
