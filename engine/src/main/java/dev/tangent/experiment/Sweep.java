@@ -107,8 +107,12 @@ public final class Sweep {
                 }
             }
             reporter.progress("jobs", "jobs", done.get(), total);
+            if (!todo.isEmpty() && stopAfter >= 0 && ran.get() >= stopAfter) {
+                throw stopped(ran.get());
+            }
             String b = base.toString();
-            List<Outcome> results = tasks.map("sweep " + st.name(), todo, (job, r) -> runJob(job, Path.of(b, job.id()), r), new Tasks.Monitor<Outcome>() {
+            Tasks.ReportingTask<Job, Outcome> task = (job, r) -> runJob(job, Path.of(b, job.id()), r);
+            List<Outcome> results = tasks.map("sweep " + st.name(), todo, task, new Tasks.Monitor<>() {
                 @Override
                 public Reporter started(int index) {
                     String id = todo.get(index).id();
@@ -128,7 +132,7 @@ public final class Sweep {
                     finished.accept(base.resolve(o.id()));
                     reporter.progress("jobs" + current(running), "jobs", done.incrementAndGet(), total);
                     if (stopAfter >= 0 && ran.get() >= stopAfter && done.get() < total) {
-                        throw new TangentException(130, "stopped after " + ran.get() + " jobs (--stop-after); continue with --resume", null);
+                        throw stopped(ran.get());
                     }
                 }
             });
@@ -140,6 +144,10 @@ public final class Sweep {
             }
         }
         return new Summary(total, skipped.get(), ran.get(), new LinkedHashMap<>(seconds));
+    }
+
+    private static TangentException stopped(int ran) {
+        return new TangentException(130, "stopped after " + ran + " jobs (--stop-after); continue with --resume", null);
     }
 
     /** A task: the job into {@code dir} unless that holds a complete run (a retried task whose job had finished). */
