@@ -32,7 +32,7 @@ import java.util.Map;
                 + "per task, so retried tasks redo or reuse, never duplicate.",
                 "  gram      the block Gram: K(X, X) in row blocks, a .npy each, and index.json",
                 "  certify   tangent certify in partitions of the test points (the same files)",
-                "  noise     tangent noise's sweep, one Spark task per job (the same directory: local and Spark runs resume each other)",
+                "  noise     tangent noise's sweep with one Spark task per job (the same files)",
                 "  assemble  a block Gram's directory written as one .npy (no cluster needed)",
                 "Every tangent command that reads a .npy matrix also reads a block Gram's directory."},
         subcommands = {SparkCommand.Gram.class, SparkCommand.Certify.class, SparkCommand.Noise.class, SparkCommand.Assemble.class})
@@ -184,13 +184,14 @@ final class SparkCommand implements Runnable {
             header = "tangent noise's sweep with every job a Spark task.",
             description = {"Every option of tangent noise but --jobs, and the cluster's. The sweep's stages (the prepared dataset of "
                     + "every noise level, then every model job) run one after the other, each job one Spark task on an executor, "
-                    + "with the provider --backend and --threads-per-job select there, into --out/data/<id> and --out/jobs/<id> "
+                    + "with the provider that --backend and --threads-per-job select there, into --out/data/<id> and --out/jobs/<id> "
                     + "(complete or absent; --out on a file system every executor sees). A job already complete there is not run "
                     + "again: a local tangent noise --resume and a Spark run continue each other's sweeps. The driver writes "
                     + "results.csv, best.csv, best.md, noise.png/svg and run.json exactly as tangent noise does; with the same "
                     + "--backend and --threads-per-job every job writes the same bits as in the local pool."},
             footer = {"", "Example (a standalone cluster; /shared is mounted on every worker):",
-                    "  tangent spark noise --master spark://head:7077 --dataset fmnist-hf --models nt-krr,rf-krr --out /shared/noise-hf"})
+                    "  tangent spark noise --master spark://head:7077 --dataset fmnist-hf \\",
+                    "      --models nt-krr,rf-krr --out /shared/noise-hf"})
     static final class Noise extends NoiseCommand {
         @Mixin
         Cluster cluster = new Cluster();
