@@ -120,10 +120,11 @@ public final class BlasBackend implements Backend {
         }
         useThreads();
         int n = a.rows();
-        // row-major lower == column-major upper
+        // row-major lower == column-major upper; the _work form: LAPACKE's NaN scan indexes with 32-bit ints and crashes
+        // past 2^31 elements (n = 60,000); a NaN pivot still ends the factorisation with info > 0 (?potrf2 tests ?isnan)
         return a.dtype() == DType.F64
-                ? lapacke_h.LAPACKE_dpotrf(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, ptr(a), ld(a))
-                : lapacke_h.LAPACKE_spotrf(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, ptr(a), ld(a));
+                ? lapacke_h.LAPACKE_dpotrf_work(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, ptr(a), ld(a))
+                : lapacke_h.LAPACKE_spotrf_work(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, ptr(a), ld(a));
     }
 
     @Override
@@ -212,8 +213,8 @@ public final class BlasBackend implements Backend {
         // B must be column-major too: B (n×k row-major) is Bᵀ column-major; transpose into a scratch copy
         try (Matrix bt = JavaBackend.transposed(b)) {
             int info = b.dtype() == DType.F64
-                    ? lapacke_h.LAPACKE_dpotrs(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, k, ptr(l), ld(l), ptr(bt), Math.max(1, n))
-                    : lapacke_h.LAPACKE_spotrs(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, k, ptr(l), ld(l), ptr(bt), Math.max(1, n));
+                    ? lapacke_h.LAPACKE_dpotrs_work(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, k, ptr(l), ld(l), ptr(bt), Math.max(1, n))
+                    : lapacke_h.LAPACKE_spotrs_work(lapacke_h.LAPACK_COL_MAJOR(), (byte) 'U', n, k, ptr(l), ld(l), ptr(bt), Math.max(1, n));
             if (info != 0) {
                 throw new IllegalStateException("LAPACKE potrs info " + info);
             }

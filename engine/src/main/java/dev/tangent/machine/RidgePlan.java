@@ -69,16 +69,55 @@ public final class RidgePlan {
 
     /**
      * K's spectrum estimated from the Gram of a uniform sample of p points: λ_k(K) ≈ (n/p)·μ_k for k ≤ p/2 (μ the
-     * sample's eigenvalues, descending), a power law fitted on k ∈ [p/8, p/2] beyond, never below λ_min; λ_min ≈ μ_min
-     * (by interlacing λ_min(K) ≤ μ_min: an optimistic estimate, as is the whole model where K has no floor).
+     * sample's eigenvalues, descending), a power law fitted on k ∈ [p/8, p/2] beyond, never below λ_min. λ_min: the
+     * smallest eigenvalue falls as points are added (interlacing: λ_min(K) ≤ μ_min), so it is measured on nested samples
+     * (every fourth, every second and every point of the sample, {@code nestedMin}) and its power law in the sample size
+     * carried to n; without
+     * them it is μ_min, an optimistic estimate. Measured on Fashion-MNIST with the two-layer NTK at n = 60,000: μ_min of
+     * the 2,048-point sample 17.9, while the Nyström-CG iteration counts of the full problem put λ_min near 4–5.
+     *
+     * @param nestedMin μ_min of the nested samples, smallest sample first (empty: unknown)
      */
-    public record Spectrum(int n, double[] sampleDescending) {
+    public record Spectrum(int n, double[] sampleDescending, double[] nestedMin, int[] nestedSize) {
+        public Spectrum(int n, double[] sampleDescending) {
+            this(n, sampleDescending, new double[0], new int[0]);
+        }
+
         public double lambdaMax() {
             return sampleDescending.length == 0 ? 0 : (double) n / sampleDescending.length * sampleDescending[0];
         }
 
         public double lambdaMin() {
-            return sampleDescending.length == 0 ? 0 : Math.max(0, sampleDescending[sampleDescending.length - 1]);
+            if (sampleDescending.length == 0) {
+                return 0;
+            }
+            double mu = Math.max(0, sampleDescending[sampleDescending.length - 1]);
+            return Math.min(mu, Math.max(0, extrapolatedMin()));
+        }
+
+        /** μ_min's power law in the sample size (least squares on the logs), at n; +∞ without nested samples. */
+        private double extrapolatedMin() {
+            int m = nestedMin.length;
+            if (m < 2 || n <= nestedSize[m - 1]) {
+                return Double.POSITIVE_INFINITY;
+            }
+            double sx = 0;
+            double sy = 0;
+            double sxx = 0;
+            double sxy = 0;
+            for (int i = 0; i < m; i++) {
+                if (!(nestedMin[i] > 0)) {
+                    return 0;
+                }
+                double x = Math.log(nestedSize[i]);
+                double y = Math.log(nestedMin[i]);
+                sx += x;
+                sy += y;
+                sxx += x * x;
+                sxy += x * y;
+            }
+            double slope = Math.min(0, (m * sxy - sx * sy) / (m * sxx - sx * sx)); // never rising with n
+            return nestedMin[m - 1] * Math.pow((double) n / nestedSize[m - 1], slope);
         }
 
         /** λ_k (k from 1). */
@@ -143,8 +182,14 @@ public final class RidgePlan {
      */
     public static Measured measure(dev.tangent.compute.KernelProvider provider, dev.tangent.kernel.KernelSpec spec,
                                    dev.tangent.memory.Matrix x, DType dtype, long seed) {
+        return measure(provider, spec, x, dtype, seed, SAMPLE);
+    }
+
+    /** As {@link #measure(dev.tangent.compute.KernelProvider, dev.tangent.kernel.KernelSpec, dev.tangent.memory.Matrix, DType, long)} on a sample of {@code samplePoints}. */
+    static Measured measure(dev.tangent.compute.KernelProvider provider, dev.tangent.kernel.KernelSpec spec,
+                            dev.tangent.memory.Matrix x, DType dtype, long seed, int samplePoints) {
         int n = x.rows();
-        int p = Math.min(n, SAMPLE);
+        int p = Math.min(n, samplePoints);
         int[] idx = NystromPreconditioner.landmarks(n, p, seed);
         try (dev.tangent.memory.Matrix xs = dev.tangent.memory.Matrix.allocate(p, x.cols(), dtype)) {
             for (int a = 0; a < p; a++) {
@@ -198,7 +243,7 @@ public final class RidgePlan {
     }
 
     /** The rates one sample Gram gives (best of the repetitions so far) and, once, its eigenvalues. */
-    private record Sample(int p, double product, double potrf, double potrf64, double[] eig) {
+    private record Sample(int p, double product, double potrf, double potrf64, double[] eig, double[] nestedMin, int[] nestedSize) {
         Measured measured(int n, double gramEntry, double crossEntry, double gemm) {
             double pp = p;
             int g = GEMM_ORDER;
@@ -208,7 +253,7 @@ public final class RidgePlan {
             for (int i = 0; i < p; i++) {
                 desc[i] = eig[p - 1 - i];
             }
-            return new Measured(rates, new Spectrum(n, desc));
+            return new Measured(rates, new Spectrum(n, desc, nestedMin, nestedSize));
         }
     }
 
@@ -226,11 +271,27 @@ public final class RidgePlan {
             product = (System.nanoTime() - t1) / 1e9;
         }
         double[] eig = before == null ? new double[p] : before.eig();
+        int[] nestedSize = before == null ? nestedSizes(p) : before.nestedSize();
+        double[] nestedMin = before == null ? new double[nestedSize.length] : before.nestedMin();
         if (eigenvalues) {
-            try (dev.tangent.memory.Matrix f = dev.tangent.memory.Matrix.allocate(p, p, DType.F64)) {
-                k.copyRows(0, f);
-                if (b.syevd(f, eig) != 0) {
-                    Arrays.fill(eig, 0);
+            for (int q = 0; q < nestedSize.length; q++) {
+                int size = nestedSize[q];
+                int stride = p / size; // every stride-th point of the (uniform, sorted) sample: a uniform sample over all of X
+                int[] at = new int[size];
+                for (int i = 0; i < size; i++) {
+                    at[i] = i * stride;
+                }
+                try (dev.tangent.memory.Matrix f = dev.tangent.memory.Matrix.allocate(size, size, DType.F64)) {
+                    if (size == p) {
+                        k.copyRows(0, f);
+                    } else {
+                        k.gather(at, at, f);
+                    }
+                    double[] e = size == p ? eig : new double[size];
+                    if (b.syevd(f, e) != 0) {
+                        Arrays.fill(e, 0);
+                    }
+                    nestedMin[q] = e[0];
                 }
             }
         }
@@ -262,7 +323,12 @@ public final class RidgePlan {
             potrf = Math.min(potrf, before.potrf());
             potrf64 = Math.min(potrf64, before.potrf64());
         }
-        return new Sample(p, product, potrf, potrf64, eig);
+        return new Sample(p, product, potrf, potrf64, eig, nestedMin, nestedSize);
+    }
+
+    /** The nested sample sizes λ_min is measured at: p/4, p/2, p (those of at least 64 points; p/4 and p/2 divide p). */
+    private static int[] nestedSizes(int p) {
+        return java.util.stream.IntStream.of(p / 4, p / 2, p).filter(q -> (q >= 64 && p % q == 0) || q == p).distinct().toArray();
     }
 
     private static double gemm(dev.tangent.compute.Backend b) {

@@ -636,5 +636,267 @@ public class lapacke_h extends lapacke_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class LAPACKE_spotrf_work {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lapacke_h.C_INT,
+            lapacke_h.C_INT,
+            lapacke_h.C_CHAR,
+            lapacke_h.C_INT,
+            lapacke_h.C_POINTER,
+            lapacke_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("LAPACKE_spotrf_work");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_spotrf_work(int matrix_layout, char uplo, int32_t n, float *a, int32_t lda)
+     * }
+     */
+    public static FunctionDescriptor LAPACKE_spotrf_work$descriptor() {
+        return LAPACKE_spotrf_work.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_spotrf_work(int matrix_layout, char uplo, int32_t n, float *a, int32_t lda)
+     * }
+     */
+    public static MethodHandle LAPACKE_spotrf_work$handle() {
+        return LAPACKE_spotrf_work.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_spotrf_work(int matrix_layout, char uplo, int32_t n, float *a, int32_t lda)
+     * }
+     */
+    public static MemorySegment LAPACKE_spotrf_work$address() {
+        return LAPACKE_spotrf_work.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t LAPACKE_spotrf_work(int matrix_layout, char uplo, int32_t n, float *a, int32_t lda)
+     * }
+     */
+    public static int LAPACKE_spotrf_work(int matrix_layout, byte uplo, int n, MemorySegment a, int lda) {
+        var mh$ = LAPACKE_spotrf_work.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("LAPACKE_spotrf_work", matrix_layout, uplo, n, a, lda);
+            }
+            return (int)mh$.invokeExact(matrix_layout, uplo, n, a, lda);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class LAPACKE_dpotrf_work {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lapacke_h.C_INT,
+            lapacke_h.C_INT,
+            lapacke_h.C_CHAR,
+            lapacke_h.C_INT,
+            lapacke_h.C_POINTER,
+            lapacke_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("LAPACKE_dpotrf_work");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_dpotrf_work(int matrix_layout, char uplo, int32_t n, double *a, int32_t lda)
+     * }
+     */
+    public static FunctionDescriptor LAPACKE_dpotrf_work$descriptor() {
+        return LAPACKE_dpotrf_work.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_dpotrf_work(int matrix_layout, char uplo, int32_t n, double *a, int32_t lda)
+     * }
+     */
+    public static MethodHandle LAPACKE_dpotrf_work$handle() {
+        return LAPACKE_dpotrf_work.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_dpotrf_work(int matrix_layout, char uplo, int32_t n, double *a, int32_t lda)
+     * }
+     */
+    public static MemorySegment LAPACKE_dpotrf_work$address() {
+        return LAPACKE_dpotrf_work.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t LAPACKE_dpotrf_work(int matrix_layout, char uplo, int32_t n, double *a, int32_t lda)
+     * }
+     */
+    public static int LAPACKE_dpotrf_work(int matrix_layout, byte uplo, int n, MemorySegment a, int lda) {
+        var mh$ = LAPACKE_dpotrf_work.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("LAPACKE_dpotrf_work", matrix_layout, uplo, n, a, lda);
+            }
+            return (int)mh$.invokeExact(matrix_layout, uplo, n, a, lda);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class LAPACKE_spotrs_work {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lapacke_h.C_INT,
+            lapacke_h.C_INT,
+            lapacke_h.C_CHAR,
+            lapacke_h.C_INT,
+            lapacke_h.C_INT,
+            lapacke_h.C_POINTER,
+            lapacke_h.C_INT,
+            lapacke_h.C_POINTER,
+            lapacke_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("LAPACKE_spotrs_work");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_spotrs_work(int matrix_layout, char uplo, int32_t n, int32_t nrhs, const float *a, int32_t lda, float *b, int32_t ldb)
+     * }
+     */
+    public static FunctionDescriptor LAPACKE_spotrs_work$descriptor() {
+        return LAPACKE_spotrs_work.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_spotrs_work(int matrix_layout, char uplo, int32_t n, int32_t nrhs, const float *a, int32_t lda, float *b, int32_t ldb)
+     * }
+     */
+    public static MethodHandle LAPACKE_spotrs_work$handle() {
+        return LAPACKE_spotrs_work.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_spotrs_work(int matrix_layout, char uplo, int32_t n, int32_t nrhs, const float *a, int32_t lda, float *b, int32_t ldb)
+     * }
+     */
+    public static MemorySegment LAPACKE_spotrs_work$address() {
+        return LAPACKE_spotrs_work.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t LAPACKE_spotrs_work(int matrix_layout, char uplo, int32_t n, int32_t nrhs, const float *a, int32_t lda, float *b, int32_t ldb)
+     * }
+     */
+    public static int LAPACKE_spotrs_work(int matrix_layout, byte uplo, int n, int nrhs, MemorySegment a, int lda, MemorySegment b, int ldb) {
+        var mh$ = LAPACKE_spotrs_work.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("LAPACKE_spotrs_work", matrix_layout, uplo, n, nrhs, a, lda, b, ldb);
+            }
+            return (int)mh$.invokeExact(matrix_layout, uplo, n, nrhs, a, lda, b, ldb);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class LAPACKE_dpotrs_work {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lapacke_h.C_INT,
+            lapacke_h.C_INT,
+            lapacke_h.C_CHAR,
+            lapacke_h.C_INT,
+            lapacke_h.C_INT,
+            lapacke_h.C_POINTER,
+            lapacke_h.C_INT,
+            lapacke_h.C_POINTER,
+            lapacke_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("LAPACKE_dpotrs_work");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_dpotrs_work(int matrix_layout, char uplo, int32_t n, int32_t nrhs, const double *a, int32_t lda, double *b, int32_t ldb)
+     * }
+     */
+    public static FunctionDescriptor LAPACKE_dpotrs_work$descriptor() {
+        return LAPACKE_dpotrs_work.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_dpotrs_work(int matrix_layout, char uplo, int32_t n, int32_t nrhs, const double *a, int32_t lda, double *b, int32_t ldb)
+     * }
+     */
+    public static MethodHandle LAPACKE_dpotrs_work$handle() {
+        return LAPACKE_dpotrs_work.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t LAPACKE_dpotrs_work(int matrix_layout, char uplo, int32_t n, int32_t nrhs, const double *a, int32_t lda, double *b, int32_t ldb)
+     * }
+     */
+    public static MemorySegment LAPACKE_dpotrs_work$address() {
+        return LAPACKE_dpotrs_work.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t LAPACKE_dpotrs_work(int matrix_layout, char uplo, int32_t n, int32_t nrhs, const double *a, int32_t lda, double *b, int32_t ldb)
+     * }
+     */
+    public static int LAPACKE_dpotrs_work(int matrix_layout, byte uplo, int n, int nrhs, MemorySegment a, int lda, MemorySegment b, int ldb) {
+        var mh$ = LAPACKE_dpotrs_work.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("LAPACKE_dpotrs_work", matrix_layout, uplo, n, nrhs, a, lda, b, ldb);
+            }
+            return (int)mh$.invokeExact(matrix_layout, uplo, n, nrhs, a, lda, b, ldb);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 
