@@ -34,7 +34,7 @@ import java.util.Map;
                 + "n 5000 (synth 4096), width 512, 30 epochs (rf and nt: 30 CG iterations on their normal equations instead of Adam), reg indices 0 and 6 of the networks' grids and every other KRR reg, one "
                 + "polynomial intercept. --scale paper is the reference's: every level, n 60000, width 4096, 750 epochs, every reg "
                 + "and intercept; --dry-run prints its job count, estimated time and memory."})
-final class NoiseCommand extends BaseCommand {
+class NoiseCommand extends BaseCommand {
     @Option(names = "--dataset", required = true, paramLabel = "DATA", description = "One of fmnist-hf, fmnist-lf, synth.")
     String dataset;
 
@@ -138,7 +138,7 @@ final class NoiseCommand extends BaseCommand {
                     12.0);
             return;
         }
-        NoiseSweep.Result r = NoiseSweep.run(new NoiseSweep.Request(s, new Output(output.out, resume ? RunDirectory.Mode.RESUME
+        NoiseSweep.Result r = sweep(new NoiseSweep.Request(s, new Output(output.out, resume ? RunDirectory.Mode.RESUME
                 : output.output().mode()), jobs, stopAfter), context(compute));
         out().printf(Locale.ROOT, "%d jobs (%d finished before, %d run now, %d side by side) in %s%n", r.summary().total(),
                 r.summary().skipped(), r.summary().ran(), r.pool(), ProgressBar.duration(r.seconds()));
@@ -148,6 +148,11 @@ final class NoiseCommand extends BaseCommand {
             throw new TangentException("cannot read " + r.root().resolve("best.md") + ": " + e.getMessage(), e);
         }
         out().printf(Locale.ROOT, "written to %s (results.csv, best.csv, best.md, noise.png/svg, run.json, jobs/, data/)%n", output.out);
+    }
+
+    /** Runs the sweep's jobs: in the local pool ({@code tangent spark noise}: as Spark tasks). */
+    NoiseSweep.Result sweep(NoiseSweep.Request request, dev.tangent.experiment.Context c) {
+        return NoiseSweep.run(request, c);
     }
 
     /** A list of indices, or "all" (null: the default). */

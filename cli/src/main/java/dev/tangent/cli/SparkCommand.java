@@ -26,22 +26,23 @@ import java.util.Map;
  * this command only (and {@code spark-submit} with the module's jar); without it the command says so and exits 2.
  */
 @Command(name = "spark", mixinStandardHelpOptions = true,
-        header = "Run Tangent's jobs on an Apache Spark cluster (block Grams), or assemble a block Gram.",
+        header = "Run Tangent's jobs on an Apache Spark cluster (block Grams, certification, noise sweeps), or assemble a block Gram.",
         description = {"Jobs cut into independent tasks that Spark runs on a cluster's executors, each with the engine's own "
                 + "provider; outputs go to a directory every executor sees (a shared file system) and are complete or absent "
                 + "per task, so retried tasks redo or reuse, never duplicate.",
                 "  gram      the block Gram: K(X, X) in row blocks, a .npy each, and index.json",
                 "  certify   tangent certify in partitions of the test points (the same files)",
+                "  noise     tangent noise's sweep with one Spark task per job (the same files)",
                 "  assemble  a block Gram's directory written as one .npy (no cluster needed)",
                 "Every tangent command that reads a .npy matrix also reads a block Gram's directory."},
-        subcommands = {SparkCommand.Gram.class, SparkCommand.Certify.class, SparkCommand.Assemble.class})
+        subcommands = {SparkCommand.Gram.class, SparkCommand.Certify.class, SparkCommand.Noise.class, SparkCommand.Assemble.class})
 final class SparkCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: gram, certify or assemble");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: gram, certify, noise or assemble");
     }
 
     /** The Spark options every job shares. */
@@ -175,6 +176,36 @@ final class SparkCommand implements Runnable {
             try (Tasks tasks = cluster.open("tangent spark certify")) {
                 return dev.tangent.experiment.CertifyWorkflow.run(request, c, tasks, partitions > 0 ? partitions : 4 * tasks.parallelism(),
                         compute.backend);
+            }
+        }
+    }
+
+    @Command(name = "noise", mixinStandardHelpOptions = true, sortOptions = false,
+            header = "tangent noise's sweep with every job a Spark task.",
+            description = {"Every option of tangent noise but --jobs, and the cluster's. The sweep's stages (the prepared dataset of "
+                    + "every noise level, then every model job) run one after the other, each job one Spark task on an executor, "
+                    + "with the provider that --backend and --threads-per-job select there, into --out/data/<id> and --out/jobs/<id> "
+                    + "(complete or absent; --out on a file system every executor sees). A job already complete there is not run "
+                    + "again: a local tangent noise --resume and a Spark run continue each other's sweeps. The driver writes "
+                    + "results.csv, best.csv, best.md, noise.png/svg and run.json exactly as tangent noise does; with the same "
+                    + "--backend and --threads-per-job every job writes the same bits as in the local pool."},
+            footer = {"", "Example (a standalone cluster; /shared is mounted on every worker):",
+                    "  tangent spark noise --master spark://head:7077 --dataset fmnist-hf \\",
+                    "      --models nt-krr,rf-krr --out /shared/noise-hf"})
+    static final class Noise extends NoiseCommand {
+        @Mixin
+        Cluster cluster = new Cluster();
+
+        @Override
+        dev.tangent.experiment.NoiseSweep.Result sweep(dev.tangent.experiment.NoiseSweep.Request request, dev.tangent.experiment.Context c) {
+            if (request.pool() != 0) {
+                throw new TangentException("--jobs " + request.pool() + ": on Spark the executors' task slots run the jobs side by side "
+                        + "(--master local[N], --conf spark.executor.cores=N); expected no --jobs");
+            }
+            // --out before Spark starts (the check creates nothing; the sweep checks again)
+            dev.tangent.io.RunDirectory.check(request.out().path(), request.out().mode(), "--out", "noise", true);
+            try (Tasks tasks = cluster.open("tangent spark noise")) {
+                return dev.tangent.experiment.NoiseSweep.run(request, c, tasks);
             }
         }
     }

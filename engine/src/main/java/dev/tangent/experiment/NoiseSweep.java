@@ -26,9 +26,9 @@ import java.util.Map;
 
 /**
  * {@code tangent noise}: paper B's sweeps (spec §7.2–§7.6) from data to figure. A sweep is models × noise levels ×
- * regularisation values; {@link #plan} turns its {@link Settings} into {@link Stage}s of {@link NoiseJobs.SweepJob}s (the
- * prepared datasets first, then the model jobs that read them), which the local {@link GridRunner} or a cluster runs
- * into {@code root/<stage>/<job id>/}; {@link #summarize} reads the finished jobs back into the grid's rows, the
+ * regularisation values; {@link #plan} turns its {@link Settings} into {@link Sweep.Stage}s of {@link NoiseJobs.SweepJob}s
+ * (the prepared datasets first, then the model jobs that read them), which {@link Sweep#run} runs into
+ * {@code root/<stage>/<job id>/} on the executor given (a {@link LocalTasks} pool, or Spark's); {@link #summarize} reads the finished jobs back into the grid's rows, the
  * best-over-grid table beside the paper's values and the figure.
  */
 public final class NoiseSweep {
@@ -221,15 +221,8 @@ public final class NoiseSweep {
         return new int[] {0, 6};
     }
 
-    /** A group of jobs that may run in any order once the stages before it are finished, into {@code root/<dir>/<id>}. */
-    public record Stage(String name, String dir, List<NoiseJobs.SweepJob> jobs) implements Serializable {
-        public Stage {
-            jobs = List.copyOf(jobs);
-        }
-    }
-
     /** The sweep's stages: "data" (one prepared dataset per level), then "models" (every model × level × reg). */
-    public static List<Stage> plan(Settings s, Path root) {
+    public static List<Sweep.Stage<NoiseJobs.SweepJob>> plan(Settings s, Path root) {
         String ds = datasetName(s.dataset());
         int d = s.d();
         List<NoiseJobs.SweepJob> data = new ArrayList<>();
@@ -286,7 +279,7 @@ public final class NoiseSweep {
                 }
             }
         }
-        return List.of(new Stage("data", "data", data), new Stage("models", "jobs", jobs));
+        return List.of(new Sweep.Stage<>("data", "data", data), new Sweep.Stage<>("models", "jobs", jobs));
     }
 
     /** A Cholesky factor per reg (bit-reproducible) up to n = 20,000; above, the ridge planner's choice. */
@@ -317,9 +310,9 @@ public final class NoiseSweep {
             "train_accuracy", "test_loss", "test_accuracy", "normalized_test_error"};
 
     /** Reads every finished model job's rows, in the plan's order. */
-    public static List<Row> rows(List<Stage> stages, Path root) throws IOException {
+    public static List<Row> rows(List<Sweep.Stage<NoiseJobs.SweepJob>> stages, Path root) throws IOException {
         List<Row> rows = new ArrayList<>();
-        for (Stage st : stages) {
+        for (Sweep.Stage<NoiseJobs.SweepJob> st : stages) {
             for (NoiseJobs.SweepJob j : st.jobs()) {
                 Path dir = root.resolve(st.dir()).resolve(j.id());
                 if (RunDirectory.inspect(dir).complete()) {
@@ -336,7 +329,7 @@ public final class NoiseSweep {
         if (s.dataset() != PrepWorkflow.Kind.SYNTH) {
             return m;
         }
-        for (Stage st : plan(s, root)) {
+        for (Sweep.Stage<NoiseJobs.SweepJob> st : plan(s, root)) {
             for (NoiseJobs.SweepJob j : st.jobs()) {
                 if (j instanceof NoiseJobs.PrepJob p) {
                     try (Matrix yt = Npy.readMatrix(root.resolve(st.dir()).resolve(p.id()).resolve("Yt.npy"), DType.F64, "Yt.npy")) {
@@ -529,7 +522,7 @@ public final class NoiseSweep {
     }
 
     /** Writes results.csv, best.csv, best.md and the figure into {@code dir}; returns the best rows. */
-    static List<Best> summarize(Settings s, List<Stage> stages, Path root) {
+    static List<Best> summarize(Settings s, List<Sweep.Stage<NoiseJobs.SweepJob>> stages, Path root) {
         try {
             List<Row> rows = rows(stages, root);
             Map<Integer, Double> power = testPower(s, root);
@@ -562,12 +555,12 @@ public final class NoiseSweep {
     static final double FLOPS_PER_THREAD = 12e9;
 
     public static Estimate estimate(Settings s, Path root, int cores) {
-        List<Stage> stages = plan(s, root);
+        List<Sweep.Stage<NoiseJobs.SweepJob>> stages = plan(s, root);
         Map<String, Integer> jobs = new LinkedHashMap<>();
         double flops = 0;
         long largest = 0;
         int total = 0;
-        for (Stage st : stages) {
+        for (Sweep.Stage<NoiseJobs.SweepJob> st : stages) {
             for (NoiseJobs.SweepJob j : st.jobs()) {
                 String k = st.name() + " " + (j instanceof NoiseJobs.FitJob f ? f.model() : j instanceof NoiseJobs.KrrJob kj ? kj.model() : "prep");
                 jobs.merge(k, 1, Integer::sum);
@@ -577,7 +570,7 @@ public final class NoiseSweep {
             }
         }
         long budget = MemoryBudget.availableBytes();
-        int pool = GridRunner.poolSize(cores, s.threads(), largest, budget);
+        int pool = LocalTasks.poolSize(cores, s.threads(), largest, budget);
         double seconds = flops / (FLOPS_PER_THREAD * Math.min(cores, pool * s.threads()));
         return new Estimate(jobs, total, seconds, largest, pool, budget);
     }
@@ -624,7 +617,7 @@ public final class NoiseSweep {
      */
     public static int defaultThreads(Settings s, int cores, long budget) {
         long largest = 0;
-        for (Stage st : plan(s, Path.of("."))) {
+        for (Sweep.Stage<NoiseJobs.SweepJob> st : plan(s, Path.of("."))) {
             for (NoiseJobs.SweepJob j : st.jobs()) {
                 largest = Math.max(largest, j.bytes());
             }
@@ -633,29 +626,43 @@ public final class NoiseSweep {
     }
 
     /**
-     * @param pool      workers of the local pool; 0 = {@link GridRunner#poolSize} from the cores and the memory plan
+     * @param pool      workers of the local pool ({@link #run(Request, Context)}); 0 = {@link LocalTasks#poolSize} from the
+     *                  cores and the memory plan (the only value with an executor of one's own, whose slots decide)
      * @param stopAfter stop after this many jobs as an interruption would (tests); −1 = never
      */
     public record Request(Settings settings, Output out, int pool, int stopAfter) {
     }
 
-    public record Result(Settings settings, GridRunner.Summary summary, List<Best> best, int pool, double seconds, Path root) {
+    /** @param pool jobs side by side: the local pool's workers, or the executor's task slots */
+    public record Result(Settings settings, Sweep.Summary summary, List<Best> best, int pool, double seconds, Path root) {
+    }
+
+    /** Runs a sweep in a local pool of {@code r.pool()} workers (0: as many as the cores and the memory plan allow): see {@link #run(Request, Context, Tasks)}. */
+    public static Result run(Request r, Context c) {
+        return run(r, c, null);
     }
 
     /**
      * Runs a sweep into {@code --out}: the root is a run directory of tangent noise that keeps every finished job
-     * through an interruption ({@code --resume} continues it, skipping them); when every job is done, results.csv,
-     * best.csv, best.md, noise.png/svg and run.json.
+     * through an interruption ({@code --resume} continues it, skipping them; a local run and a cluster's resume each
+     * other); when every job is done, results.csv, best.csv, best.md, noise.png/svg and run.json, written here.
+     *
+     * @param tasks where the jobs run, one task each (Spark's executors, which must see {@code --out}); null: a
+     *              {@link LocalTasks} pool, once the largest job is known to fit this machine's memory
      */
-    public static Result run(Request r, Context c) {
+    public static Result run(Request r, Context c, Tasks tasks) {
         Settings s = r.settings();
+        if (tasks != null && r.pool() != 0) {
+            throw new TangentException("--jobs " + r.pool() + ": the executor (" + tasks.describe() + ") decides how many jobs run side by "
+                    + "side; expected no --jobs");
+        }
         RunDirectory.Plan plan = RunDirectory.check(r.out().path(), r.out().mode(), "--out", "noise", true);
         Path root = plan.dir();
-        List<Stage> stages = plan(s, root);
+        List<Sweep.Stage<NoiseJobs.SweepJob>> stages = plan(s, root);
         long largest = 0;
         String largestId = "";
         long disk = 0;
-        for (Stage st : stages) {
+        for (Sweep.Stage<NoiseJobs.SweepJob> st : stages) {
             for (NoiseJobs.SweepJob j : st.jobs()) {
                 if (j.bytes() > largest) {
                     largest = j.bytes();
@@ -666,10 +673,16 @@ public final class NoiseSweep {
                 }
             }
         }
-        MemoryBudget.require(largest, "the largest job of the sweep (" + largestId + ")");
+        if (tasks == null) {
+            MemoryBudget.require(largest, "the largest job of the sweep (" + largestId + ")");
+        }
         plan.requireSpace(disk + (64L << 20), "the prepared datasets of every noise level");
-        int cores = Runtime.getRuntime().availableProcessors();
-        int pool = r.pool() > 0 ? r.pool() : GridRunner.poolSize(cores, s.threads(), largest, MemoryBudget.availableBytes());
+        Tasks executor = tasks;
+        if (executor == null) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            executor = new LocalTasks(r.pool() > 0 ? r.pool() : LocalTasks.poolSize(cores, s.threads(), largest, MemoryBudget.availableBytes()));
+        }
+        int pool = executor.parallelism();
         long t0 = System.nanoTime();
         Map<String, Object> key = key(s);
         if (r.out().mode() == RunDirectory.Mode.RESUME) {
@@ -678,13 +691,13 @@ public final class NoiseSweep {
         try (RunDirectory dir = plan.open(c.reporter()::note)) {
             if (r.out().mode() != RunDirectory.Mode.RESUME) {
                 // job directories left by an interrupted sweep (their checkpoints) belong to no listed run: start clean
-                for (Stage st : stages) {
+                for (Sweep.Stage<NoiseJobs.SweepJob> st : stages) {
                     Checkpoint.delete(root.resolve(st.dir()));
                 }
                 dev.tangent.report.Json.writeFile(root.resolve("sweep.json"), key);
                 dir.keep(root.resolve("sweep.json"));
             }
-            GridRunner.Summary sum = GridRunner.run(stages, root, new GridRunner.Options(pool, r.stopAfter()), c.reporter(), dir::keep);
+            Sweep.Summary sum = Sweep.run(stages, root, executor, r.stopAfter(), c.reporter(), dir::keep);
             List<Best> best = summarize(s, stages, root);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Object> run = new LinkedHashMap<>();
@@ -706,6 +719,7 @@ public final class NoiseSweep {
             run.put("backend", s.backend());
             run.put("threads_per_job", s.threads());
             run.put("pool", pool);
+            run.put("executor", executor.describe());
             run.put("jobs", sum.total());
             run.put("jobs_skipped_as_finished", sum.skipped());
             run.put("jobs_run", sum.ran());

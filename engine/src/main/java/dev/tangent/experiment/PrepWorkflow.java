@@ -79,8 +79,13 @@ public final class PrepWorkflow {
                 params.put("kappa", data.kappa());
                 params.put("radius", data.radius());
                 params.put("signal_dim", data.signalDim());
-                params.put("seeds", Map.of("train", SpikedCovariates.TRAIN_SEED, "test", SpikedCovariates.TEST_SEED,
-                        "target", SpikedCovariates.TARGET_SEED));
+                // an ordered map: Map.of's iteration order changes from JVM to JVM, and a sweep's job must write the same
+                // bytes on every executor
+                Map<String, Object> seeds = new LinkedHashMap<>();
+                seeds.put("train", SpikedCovariates.TRAIN_SEED);
+                seeds.put("test", SpikedCovariates.TEST_SEED);
+                seeds.put("target", SpikedCovariates.TARGET_SEED);
+                params.put("seeds", seeds);
                 res = new Result(n, nt, data.x().cols(), params);
                 write(plan, c, res, data.x(), data.y(), data.xTest(), data.yTest());
             }

@@ -100,7 +100,7 @@ class NoiseSweepTest {
     void jobIdsOfTheQuickSweepAreUniqueAndStable() throws Exception {
         NoiseSweep.Settings s = NoiseSweep.resolve(PrepWorkflow.Kind.FMNIST_HF, NoiseSweep.Scale.QUICK, null, List.of(NoiseSweep.Model.values()),
                 null, null, null, null, null, "auto", 1);
-        List<NoiseSweep.Stage> stages = NoiseSweep.plan(s, dir);
+        List<Sweep.Stage<NoiseJobs.SweepJob>> stages = NoiseSweep.plan(s, dir);
         List<NoiseJobs.SweepJob> data = stages.get(0).jobs();
         List<NoiseJobs.SweepJob> jobs = stages.get(1).jobs();
         // levels 0, 7, 14; per level nn, rf, nt at reg indices 0 and 6, and one job per kernel (one polynomial intercept)

@@ -3,8 +3,14 @@ package dev.tangent.spark;
 import dev.tangent.experiment.Tasks;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.Serializable;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -17,7 +23,8 @@ import java.util.Set;
 
 /**
  * The engine's {@link Tasks} on Apache Spark: each item one partition, so one Spark task, run on the cluster's
- * executors; the results collected in the items' order. The driver is this process ({@code tangent spark …}, or the
+ * executors; each result handed to the caller's monitor on the driver as its task finishes, all of them returned in
+ * the items' order. The driver is this process ({@code tangent spark …}, or the
  * driver {@code spark-submit} started).
  *
  * <p>What the executors get through the job's configuration (nothing is set on the cluster by hand):
@@ -113,13 +120,70 @@ public final class SparkTasks implements Tasks {
         return sc;
     }
 
+    /**
+     * One partition per item, so one Spark task each; {@code monitor} sees each result on the driver as its task finishes
+     * (Spark's result handler), so that a sweep keeps the jobs finished before a failure. A monitor that throws does not
+     * stop the job (Spark has scheduled every task): its first exception is thrown once all tasks are done. A failed job
+     * throws the task's own {@link dev.tangent.TangentException} where Spark kept it, else one naming the stage's failure.
+     */
     @Override
-    public <T extends Serializable, R extends Serializable> List<R> map(String what, List<T> items, Task<T, R> task) {
+    public <T extends Serializable, R extends Serializable> List<R> map(String what, List<T> items, ReportingTask<T, R> task,
+                                                                        Monitor<? super R> monitor) {
         if (items.isEmpty()) {
-            return List.of();
+            return new ArrayList<>();
         }
         sc.setJobDescription("tangent " + what + " (" + items.size() + " tasks)");
-        return sc.parallelize(items, items.size()).map(item -> task.run(item)).collect();
+        Object[] results = new Object[items.size()];
+        RuntimeException[] first = {null};
+        try {
+            sc.sc().runJob(sc.parallelize(items, items.size()).rdd(), new OnePartition<>(task), new AbstractFunction2<Object, R, BoxedUnit>() {
+                @Override
+                public BoxedUnit apply(Object index, R result) {
+                    int i = (Integer) index;
+                    results[i] = result;
+                    try {
+                        monitor.finished(i, result);
+                    } catch (RuntimeException e) {
+                        if (first[0] == null) {
+                            first[0] = e;
+                        }
+                    }
+                    return BoxedUnit.UNIT;
+                }
+            }, ClassTag$.MODULE$.apply(Object.class));
+        } catch (Exception e) { // a SparkException (Scala declares none)
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof dev.tangent.TangentException t) {
+                    throw new dev.tangent.TangentException(t.exitCode(), t.getMessage(), e);
+                }
+            }
+            throw new dev.tangent.TangentException(1, "tangent " + what + " on Spark failed: " + e.getMessage(), e);
+        }
+        if (first[0] != null) {
+            throw first[0];
+        }
+        @SuppressWarnings("unchecked")
+        List<R> out = new ArrayList<>((List<R>) (List<?>) java.util.Arrays.asList(results));
+        return out;
+    }
+
+    /** A Spark task: its partition's one item through the engine's task, reporting nothing (the driver sees the result). */
+    private static final class OnePartition<T, R> extends AbstractFunction1<scala.collection.Iterator<T>, R> implements Serializable {
+        private final ReportingTask<T, R> task;
+
+        OnePartition(ReportingTask<T, R> task) {
+            this.task = task;
+        }
+
+        @Override
+        public R apply(scala.collection.Iterator<T> items) {
+            T item = items.next();
+            try {
+                return task.run(item, dev.tangent.experiment.Reporter.SILENT);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -102,6 +103,63 @@ class SparkCommandTest {
         Cli.Outcome info = Cli.run("data", "info", dir.resolve("K").toString());
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("150"), info.out());
+    }
+
+    /** A small synthetic sweep: κ levels 1 and 8; RF and NT KRR at two regs each, NT by CG (3 iterations, width 16) at two. */
+    private static final List<String> SWEEP = List.of("--dataset", "synth", "--levels", "1,8", "--models", "rf-krr,nt-krr,nt", "--regs", "0,3",
+            "--n-train", "64", "--n-test", "32", "--width", "16", "--epochs", "3", "--threads", "1", "--threads-per-job", "1");
+
+    private static String[] noise(List<String> head, Path out, String... more) {
+        List<String> a = new ArrayList<>(head);
+        a.addAll(SWEEP);
+        a.addAll(Arrays.asList(more));
+        a.add("--out");
+        a.add(out.toString());
+        return a.toArray(String[]::new);
+    }
+
+    private static List<String> sparkNoise() {
+        List<String> h = new ArrayList<>(List.of("spark", "noise"));
+        h.addAll(LOCAL);
+        return h;
+    }
+
+    /**
+     * tangent spark noise (each job a Spark task in local[2]) against tangent noise (the local pool) on the same 10 jobs
+     * (2 datasets, then per level 2 KRR jobs and 2 NT fits): the same summary files and every job's files byte for byte
+     * ({@link dev.tangent.spark.SweepDirs}); and the two resume each other's directories.
+     */
+    @Test
+    void noiseOnSparkWritesWhatTangentNoiseWritesAndTheyResumeEachOther() throws Exception {
+        Path local = dir.resolve("local");
+        Cli.Outcome a = Cli.run(noise(List.of("noise"), local, "--jobs", "2"));
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.out().contains("10 jobs (0 finished before, 10 run now, 2 side by side)"), a.out());
+        Path spark = dir.resolve("spark");
+        Cli.Outcome b = Cli.run(noise(sparkNoise(), spark));
+        assertEquals(0, b.code(), b.err());
+        assertTrue(b.out().contains("10 jobs (0 finished before, 10 run now, 2 side by side)"), b.out());
+        dev.tangent.spark.SweepDirs.assertSameSweep(local, spark);
+        // a local sweep interrupted after 3 jobs (the two datasets and one model job), continued on Spark: the 7 others run there
+        Path cut = dir.resolve("cut");
+        assertEquals(130, Cli.run(noise(List.of("noise"), cut, "--jobs", "1", "--stop-after", "3")).code());
+        Cli.Outcome c = Cli.run(noise(sparkNoise(), cut, "--resume"));
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("10 jobs (3 finished before, 7 run now"), c.out());
+        dev.tangent.spark.SweepDirs.assertSameSweep(local, cut);
+        // a Spark sweep stopped after 6 jobs: Spark runs the tasks it has scheduled (the model stage's 8), so every job
+        // finishes, but the sweep ends as interrupted (exit 130, no summary); a local --resume finds all 10 complete,
+        // runs none and writes the summary
+        Path stopped = dir.resolve("stopped");
+        Cli.Outcome d = Cli.run(noise(sparkNoise(), stopped, "--stop-after", "6"));
+        assertEquals(130, d.code(), d.err());
+        assertFalse(Files.exists(stopped.resolve("results.csv")));
+        Cli.Outcome e = Cli.run(noise(List.of("noise"), stopped, "--resume"));
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("10 jobs (10 finished before, 0 run now"), e.out());
+        dev.tangent.spark.SweepDirs.assertSameSweep(local, stopped);
+        // --jobs is the local pool's: on Spark it is refused before Spark starts, and nothing is created
+        Cli.assertBadInput(dir.resolve("refused"), "--jobs 2: on Spark", noise(sparkNoise(), dir.resolve("refused"), "--jobs", "2"));
     }
 
     @Test

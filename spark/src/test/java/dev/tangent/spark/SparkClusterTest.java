@@ -1,10 +1,15 @@
 package dev.tangent.spark;
 
 import dev.tangent.TestData;
+import dev.tangent.compute.KernelProviders;
 import dev.tangent.data.DataSource;
 import dev.tangent.data.Input;
 import dev.tangent.data.Selection;
 import dev.tangent.experiment.BlockGramWorkflow;
+import dev.tangent.experiment.Context;
+import dev.tangent.experiment.NoiseSweep;
+import dev.tangent.experiment.Output;
+import dev.tangent.experiment.PrepWorkflow;
 import dev.tangent.experiment.Reporter;
 import dev.tangent.experiment.Sweep;
 import dev.tangent.experiment.Tasks;
@@ -35,8 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Against a real standalone cluster (a Master and two Workers, each a separate JVM; one executor per Worker): the
- * 5,000-point block Gram equals the single-process {@code tangent gram} bit for bit, and a sweep during which one
- * Worker is killed completes with every job's result present once and equal to the local runner's.
+ * 5,000-point block Gram equals the single-process {@code tangent gram} bit for bit, a small {@code tangent noise} sweep
+ * writes what the local pool writes, and a sweep during which one Worker is killed completes with every job's result
+ * present once and equal to the local runner's.
  * Run alone: {@code mvn -pl spark -am verify -Pspark-cluster}.
  */
 @Tag("spark-cluster")
@@ -91,8 +97,26 @@ class SparkClusterTest {
         }
     }
 
+    /**
+     * tangent noise's sweep (the 10 jobs of SparkCommandTest's: two κ levels, RF and NT KRR, NT by CG) with its jobs on the
+     * two executors' JVMs writes the files the local pool writes ({@link SweepDirs}), before a Worker is killed.
+     */
     @Test
     @Order(2)
+    void noiseSweepOnTheClusterWritesWhatTheLocalPoolWrites() throws Exception {
+        NoiseSweep.Settings s = NoiseSweep.resolve(PrepWorkflow.Kind.SYNTH, NoiseSweep.Scale.QUICK, new int[] {1, 8},
+                List.of(NoiseSweep.Model.RF_KRR, NoiseSweep.Model.NT_KRR, NoiseSweep.Model.NT), new int[] {0, 3}, 64, 32, 16, 3, "auto", 1);
+        Context c = Context.of(KernelProviders.select("auto", 1).provider());
+        Path local = root.resolve("noise-local");
+        Path onCluster = root.resolve("noise-cluster");
+        NoiseSweep.run(new NoiseSweep.Request(s, Output.of(local), 2, -1), c);
+        NoiseSweep.Result r = NoiseSweep.run(new NoiseSweep.Request(s, Output.of(onCluster), 0, -1), c, spark);
+        assertEquals(10, r.summary().ran());
+        SweepDirs.assertSameSweep(local, onCluster);
+    }
+
+    @Test
+    @Order(3)
     void sweepLosesNothingWhenAWorkerIsKilled() throws Exception {
         List<SeedJob> jobs = new ArrayList<>();
         for (int k = 0; k < 12; k++) {
