@@ -611,7 +611,7 @@ public final class RidgePlan {
         List<Integer> all = range(0, s.shifts().length);
         int cols = all.size() * s.outputs();
         double n = s.n();
-        long base = s.fixedBytes() + NystromPreconditioner.bytes(s.n(), rank) + cgBytes(s, cols);
+        long base = s.fixedBytes() + NystromPreconditioner.peakBytes(s.n(), rank) + cgBytes(s, cols);
         int stored = matrixFree ? storedRows(s, base) : 0;
         long mem = base + (matrixFree ? ImplicitPanel.BYTES + bytes(s) * (long) stored * s.n() : gramBytes(s));
         int[] its = new int[s.shifts().length];

@@ -69,4 +69,14 @@ class RidgePlanTest {
         assertTrue(c.chosen().storedGram(), c.chosen().name());
         assertThrows(TangentException.class, () -> choose(RidgePlan.Family.CHOLESKY, 20L << 30, false));
     }
+
+    @Test
+    void nystromCountsItsBuildAtItsPeak() {
+        RidgePlan.Choice c = choose(RidgePlan.Family.CG, 20L << 30, true);
+        RidgePlan.Candidate stored = named(c, "cg, nystrom rank 4000, stored Gram");
+        long r = 4000;
+        long cg = 8L * 8 * N * 20 * 10; // five vectors and three packed blocks per column, f64, 200 columns
+        // the Gram, the n × r columns, and the r × r blocks of the two eigendecompositions (4 r² doubles, 512 MB here)
+        assertEquals((1L << 30) + GRAM + 8L * N * r + 32L * r * r + cg, stored.bytes());
+    }
 }
