@@ -143,7 +143,7 @@ class InterruptIT {
 
     @Test
     void interruptedGramDiscardsItsTempFileAndSaysSo() throws Exception {
-        Path x = npy("g.npy", 12000, 100, 1);
+        Path x = npy("g.npy", 12000, 2000, 1); // d 2,000: about 11 s here, 4x the 2 s the interrupt waits
         String[] args = {"gram", "--x", x.toString(), "--depth", "4", "--bias-std", "0.1", "--backend", "java", "--threads", "1", "--out",
                 "K.npy"};
         Process p = start("run", args);
@@ -162,7 +162,7 @@ class InterruptIT {
         Path x = npy("x.npy", 2000, 20, 2);
         Path y = signs("y.npy", x);
         Process p = start("run", "train", "--method", "svm-sgd", "--train", x.toString(), "--train-labels", y.toString(), "--depth", "1",
-                "--epochs", "2000", "--threads", "1", "--out", "m");
+                "--epochs", "10000", "--threads", "1", "--out", "m"); // never run to its end
         interruptOnce(p, f -> f.endsWith(Path.of("m", RunDirectory.LOCK)));
         String err = stderr("run");
         assertTrue(err.contains("tangent train: interrupted after "), err);
@@ -179,11 +179,11 @@ class InterruptIT {
         Path x = npy("x.npy", 400, 200, 3);
         Path y = signs("y.npy", x);
         String[] args = {"equivalence", "--train", x.toString(), "--train-labels", y.toString(), "--test", x.toString(), "--test-labels",
-                y.toString(), "--widths", "20000", "--batch", "8", "--epochs", "10", "--threads", "1", "--out", "eq"};
+                y.toString(), "--widths", "20000", "--batch", "8", "--epochs", "40", "--threads", "1", "--out", "eq"}; // 2,000 steps
         Process p = start("run", args);
         interruptOnce(p, f -> f.endsWith(Path.of("eq", "checkpoint_w20000", "state.json")));
         String err = stderr("run");
-        assertTrue(err.matches("(?s).*tangent equivalence: interrupted after [0-9.]+ s \\(network width 20000 \\d+/500 steps\\); "
+        assertTrue(err.matches("(?s).*tangent equivalence: interrupted after [0-9.]+ s \\(network width 20000 \\d+/2000 steps\\); "
                 + "removed the \\d+ files it had written to .*eq \\([0-9.]+ [KMG]?i?B\\)(; discarded [^;]+)?; kept 1 checkpoint in .*eq "
                 + "\\(the same command with --resume continues\\).*"), err);
         assertTrue(Files.exists(dir.resolve("eq/checkpoint_w20000/state.json")));
