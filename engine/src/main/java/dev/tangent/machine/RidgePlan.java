@@ -72,8 +72,7 @@ public final class RidgePlan {
      * sample's eigenvalues, descending), a power law fitted on k ∈ [p/8, p/2] beyond, never below λ_min. λ_min: the
      * smallest eigenvalue falls as points are added (interlacing: λ_min(K) ≤ μ_min), so it is measured on nested samples
      * (every fourth, every second and every point of the sample, {@code nestedMin}) and its power law in the sample size
-     * carried to n; without
-     * them it is μ_min, an optimistic estimate. Measured on Fashion-MNIST with the two-layer NTK at n = 60,000: μ_min of
+     * carried to n; without them it is μ_min, an optimistic estimate. Measured on Fashion-MNIST with the two-layer NTK at n = 60,000: μ_min of
      * the 2,048-point sample 17.9, while the Nyström-CG iteration counts of the full problem put λ_min near 4–5.
      *
      * @param nestedMin μ_min of the nested samples, smallest sample first (empty: unknown)
@@ -276,15 +275,14 @@ public final class RidgePlan {
         if (eigenvalues) {
             for (int q = 0; q < nestedSize.length; q++) {
                 int size = nestedSize[q];
-                int stride = p / size; // every stride-th point of the (uniform, sorted) sample: a uniform sample over all of X
-                int[] at = new int[size];
-                for (int i = 0; i < size; i++) {
-                    at[i] = i * stride;
-                }
                 try (dev.tangent.memory.Matrix f = dev.tangent.memory.Matrix.allocate(size, size, DType.F64)) {
                     if (size == p) {
                         k.copyRows(0, f);
-                    } else {
+                    } else { // every (p/size)-th point of the (uniform, sorted) sample: a uniform sample over all of X
+                        int[] at = new int[size];
+                        for (int i = 0; i < size; i++) {
+                            at[i] = i * (p / size);
+                        }
                         k.gather(at, at, f);
                     }
                     double[] e = size == p ? eig : new double[size];
