@@ -19,10 +19,10 @@ import java.util.Locale;
                 + "-1/n); evaluate L_S + 2 R + 3 sqrt(ln(2/delta)/(2n)) along the way. Writes arrays, run.json and "
                 + "generalization.png/svg (outputs, NN - KM, losses and bound).",
                 "Where the path kernel is not positive semi-definite there is no bound: the output, run.json and the figure "
-                        + "say why. A warning says when the network leaves the kernel regime (max |NN - KM| above 10% of its "
+                        + "say why. A warning says when the network leaves the kernel regime (max |NN - KM| above 10%% of its "
                         + "largest output)."},
         footer = {"", "Defaults are paper A's svm_gene.yaml: the first 1000 training points, width 100, lr 0.1, 100 epochs, "
-                + "lambda 0.001, delta 0.99 (as the reference: probability >= 1 %), seed 0; the final bound is also printed and "
+                + "lambda 0.001, delta 0.99 (as the reference: probability >= 1 %%), seed 0; the final bound is also printed and "
                 + "recorded (run.json: final_bound_by_delta) at delta 0.99, 0.05 and 0.01. Targets must be -1/+1 (use "
                 + "--classes A,B). Example:",
                 "  tangent bound --train mnist:DIR:train --test mnist:DIR:test \\",

@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * one complete sentence and the command lists show it whole; a description or footer element longer than 80 columns
  * is a whole paragraph (it ends a sentence), an indented one (a list item, an example) fits in 80 columns, and the
  * description ends with a sentence; every option's description is a complete sentence with a parameter label where
- * it takes a value; --help, --version and help work for every command.
+ * it takes a value; --help, --version and help work for every command. And picocli formats every text with
+ * String.format, so a bare '%' ("10% of") makes it print "[picocli WARN] Could not format ..." above the help: every '%'
+ * is written '%%' (or is '%n').
  */
 class HelpTextTest {
     private static final int WIDTH = 80;
@@ -48,6 +50,7 @@ class HelpTextTest {
             CommandSpec spec = c.getCommandSpec();
             String name = spec.qualifiedName(" ");
             String[] header = spec.usageMessage().header();
+            checkLines(name + " header", header, problems);
             if (header.length != 1 || !header[0].strip().endsWith(".")) {
                 problems.add(name + ": the header is not one sentence: " + String.join(" | ", header));
             }
@@ -59,6 +62,7 @@ class HelpTextTest {
             checkLines(name + " footer", spec.usageMessage().footer(), problems);
             for (OptionSpec o : spec.options()) {
                 String d = String.join(" ", o.description());
+                checkPercent(name + " " + o.longestName(), d, problems);
                 if (!endsSentence(d)) {
                     problems.add(name + " " + o.longestName() + ": not a complete sentence: " + d);
                 }
@@ -70,9 +74,17 @@ class HelpTextTest {
         assertEquals(List.of(), problems);
     }
 
+    /** A '%' that is neither "%%" nor "%n": String.format fails on it and picocli prints a warning with the raw text. */
+    private static void checkPercent(String where, String text, List<String> problems) {
+        if (java.util.regex.Pattern.compile("%(?![%n])").matcher(text.replace("%%", "")).find()) {
+            problems.add(where + ": a bare '%' (write %%): " + text);
+        }
+    }
+
     /** An element over 80 columns must be a whole paragraph; an indented one (list item, example) must fit. */
     private static void checkLines(String where, String[] lines, List<String> problems) {
         for (String line : lines) {
+            checkPercent(where, line, problems);
             boolean indented = !line.isEmpty() && Character.isWhitespace(line.charAt(0));
             if (line.length() > WIDTH && (indented || !endsSentence(line))) {
                 problems.add(where + ": a line of " + line.length() + " columns that picocli would cut: " + line);
