@@ -31,8 +31,9 @@ import java.util.Map;
                         + "fmnist-hf), noise.png/svg (accuracy, or for synth normalised test error, against the noise level, one curve "
                         + "per model) and run.json."},
         footer = {"", "--scale quick (the default) shrinks the protocol: levels 0, 7, 14 (fmnist-lf 0, 6, 13; synth all), "
-                + "n 5000 (synth 4096), width 512, 30 epochs (rf and nt: 30 CG iterations on their normal equations instead of Adam), reg indices 0 and 6 of the networks' grids and every other KRR reg, one "
-                + "polynomial intercept. --scale paper is the reference's: every level, n 60000, width 4096, 750 epochs, every reg "
+                + "n 20000 (synth 4096), width 2048 (synth 512), 60 epochs (synth 30; rf and nt: as many CG iterations on their normal "
+                + "equations instead of Adam), reg index 0 of nn's grid, 0 and 6 of rf's and nt's, KRR reg indices 0, 4, 8 (synth every "
+                + "other), one polynomial intercept. --scale paper is the reference's: every level, n 60000, width 4096, 750 epochs, every reg "
                 + "and intercept; --dry-run prints its job count, estimated time and memory."})
 class NoiseCommand extends BaseCommand {
     @Option(names = "--dataset", required = true, paramLabel = "DATA", description = "One of fmnist-hf, fmnist-lf, synth.")
@@ -58,10 +59,10 @@ class NoiseCommand extends BaseCommand {
     @Option(names = "--n-test", paramLabel = "N", description = "Test samples (default: 10000; synth: 2000 quick, 10000 paper).")
     Integer nTest;
 
-    @Option(names = "--width", paramLabel = "N", description = "Hidden units of nn, rf and nt (default: 512 quick, 4096 paper).")
+    @Option(names = "--width", paramLabel = "N", description = "Hidden units of nn, rf and nt (default: 2048 quick (synth 512), 4096 paper).")
     Integer width;
 
-    @Option(names = "--epochs", paramLabel = "E", description = "Epochs of nn, rf and nt, or CG's iteration cap (default: 30 quick, 750 paper).")
+    @Option(names = "--epochs", paramLabel = "E", description = "Epochs of nn, rf and nt, or CG's iteration cap (default: 60 quick (synth 30), 750 paper).")
     Integer epochs;
 
     @Option(names = "--scale", defaultValue = "quick", paramLabel = "SCALE",

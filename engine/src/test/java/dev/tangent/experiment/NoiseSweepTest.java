@@ -103,14 +103,14 @@ class NoiseSweepTest {
         List<Sweep.Stage<NoiseJobs.SweepJob>> stages = NoiseSweep.plan(s, dir);
         List<NoiseJobs.SweepJob> data = stages.get(0).jobs();
         List<NoiseJobs.SweepJob> jobs = stages.get(1).jobs();
-        // levels 0, 7, 14; per level nn, rf, nt at reg indices 0 and 6, and one job per kernel (one polynomial intercept)
-        assertEquals(List.of("fmnist-hf-00-n5000-t10000", "fmnist-hf-07-n5000-t10000", "fmnist-hf-14-n5000-t10000"),
+        // levels 0, 7, 14; per level nn at reg index 0, rf and nt at 0 and 6, and one job per kernel (one polynomial intercept)
+        assertEquals(List.of("fmnist-hf-00-n20000-t10000", "fmnist-hf-07-n20000-t10000", "fmnist-hf-14-n20000-t10000"),
                 data.stream().map(Job::id).toList());
-        assertEquals(3 * (2 + 2 + 2 + 4), jobs.size());
-        assertEquals(List.of("fmnist-hf-00-nn-w512-e30-n5000-reg00", "fmnist-hf-00-nn-w512-e30-n5000-reg06", "fmnist-hf-00-rf-w512-e30-n5000-reg00",
-                "fmnist-hf-00-rf-w512-e30-n5000-reg06", "fmnist-hf-00-nt-w512-e30-n5000-reg00", "fmnist-hf-00-nt-w512-e30-n5000-reg06",
-                "fmnist-hf-00-rf-krr-n5000", "fmnist-hf-00-nt-krr-n5000", "fmnist-hf-00-linear-c5-n5000", "fmnist-hf-00-quadratic-c5-n5000"),
-                jobs.subList(0, 10).stream().map(Job::id).toList());
+        assertEquals(3 * (1 + 2 + 2 + 4), jobs.size());
+        assertEquals(List.of("fmnist-hf-00-nn-w2048-e60-n20000-reg00", "fmnist-hf-00-rf-w2048-e60-n20000-reg00",
+                "fmnist-hf-00-rf-w2048-e60-n20000-reg06", "fmnist-hf-00-nt-w2048-e60-n20000-reg00", "fmnist-hf-00-nt-w2048-e60-n20000-reg06",
+                "fmnist-hf-00-rf-krr-n20000", "fmnist-hf-00-nt-krr-n20000", "fmnist-hf-00-linear-c5-n20000", "fmnist-hf-00-quadratic-c5-n20000"),
+                jobs.subList(0, 9).stream().map(Job::id).toList());
         Set<String> ids = new HashSet<>();
         for (NoiseJobs.SweepJob j : jobs) {
             assertTrue(ids.add(j.id()), "duplicate id " + j.id());
@@ -118,7 +118,7 @@ class NoiseSweepTest {
         }
         // the same settings plan the same jobs; every job survives Java serialisation unchanged
         assertEquals(jobs, NoiseSweep.plan(s, dir).get(1).jobs());
-        for (NoiseJobs.SweepJob j : List.of(data.get(0), jobs.get(0), jobs.get(6))) {
+        for (NoiseJobs.SweepJob j : List.of(data.get(0), jobs.get(0), jobs.get(5))) {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             try (ObjectOutputStream o = new ObjectOutputStream(b)) {
                 o.writeObject(j);
@@ -127,11 +127,13 @@ class NoiseSweepTest {
                 assertEquals(j, in.readObject());
             }
         }
-        // the KRR grid of Fashion-MNIST is 10^linspace(-1, 5, 20); quick takes every other value: 0.1, 10^(-1 + 12/19), ...
-        NoiseJobs.KrrJob krr = (NoiseJobs.KrrJob) jobs.get(6);
-        assertEquals(10, krr.regs().length);
+        // the KRR grid of Fashion-MNIST is 10^linspace(-1, 5, 20); quick takes indices 0, 4, 8: 0.1, 10^(-1 + 24/19), 10^(-1 + 48/19)
+        NoiseJobs.KrrJob krr = (NoiseJobs.KrrJob) jobs.get(5);
+        assertEquals(3, krr.regs().length);
         assertEquals(0.1, krr.regs()[0], 1e-17);
-        assertEquals(Math.pow(10, -1 + 12.0 / 19), krr.regs()[1], 1e-15 * krr.regs()[1]);
+        assertEquals(Math.pow(10, -1 + 24.0 / 19), krr.regs()[1], 1e-15 * krr.regs()[1]);
+        assertEquals(Math.pow(10, -1 + 48.0 / 19), krr.regs()[2], 1e-15 * krr.regs()[2]);
+        assertEquals("f32", krr.dtype());
         // the polynomial intercept 2^linspace(-3, 3, 10)[5] = 2^(1/3)
         assertEquals(Math.cbrt(2), NoiseSweep.polyIntercept(5), 1e-15);
     }
