@@ -11,8 +11,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Vector API loops for the element-wise steps of the finite networks (bias + ReLU, ReLU's mask, paper B's NT gate,
- * column sums, and the TensorFlow optimiser updates), in single and double precision, on contiguous runs of
+ * Vector API loops for the element-wise steps of the finite networks (bias + ReLU, ReLU's mask, paper B's NT model's
+ * fused row passes, column sums, and the TensorFlow optimiser updates), in single and double precision, on contiguous runs of
  * {@code n} elements at byte offsets. Each f32 loop keeps TensorFlow's float arithmetic; sums of squares and column
  * sums are carried in double across blocks so that reports do not depend on the length.
  */
@@ -135,44 +135,368 @@ public final class NetworkKernels {
         }
     }
 
-    /** p ← s(z)·p, s = (sign(z) + 1)/2: 1 above 0, ½ at 0, 0 below. */
-    public static void gate32(int n, MemorySegment z, long zo, MemorySegment p, long po) {
+    /**
+     * Two rows (offsets {@code z0}, {@code z1} into z and {@code p0}, {@code p1} into p; they may be the same row) of
+     * paper B's NT forward pass: out[r·outputs + k] ← Σ_j max(z_rj, 0)·aᵀ_kj + s(z_rj)·p_rj·a₀_kj for k &lt; outputs,
+     * with the reference's gate s(z) = (sign(z) + 1)/2 (1 above 0, ½ at 0, 0 below) and v = [aᵀ | a₀] (outputs × 2n,
+     * row-major). The first output's sweep reads z and p and keeps u = [σ(z₀) | s(z₀)·p₀ | σ(z₁) | s(z₁)·p₁] (4n
+     * scratch values) for the others, which run four outputs at a time so that each load of v serves two rows. Lanes
+     * are summed in order in double.
+     */
+    public static void ntOutputs32(int n, int outputs, MemorySegment z, long z0, long z1, MemorySegment p, long p0, long p1, float[] v,
+                                    float[] u, double[] out) {
+        int len = F.length();
         int nv = F.loopBound(n);
         FloatVector zero = FloatVector.zero(F);
-        int j = 0;
-        for (; j < nv; j += F.length()) {
+        FloatVector a0 = zero;
+        FloatVector a1 = zero;
+        FloatVector b0 = zero;
+        FloatVector b1 = zero;
+        for (int j = 0; j < nv; j += len) {
             long o = 4L * j;
-            FloatVector zv = FloatVector.fromMemorySegment(F, z, zo + o, NO);
-            FloatVector pv = FloatVector.fromMemorySegment(F, p, po + o, NO);
-            FloatVector r = zero.blend(pv, zv.compare(VectorOperators.GT, 0f)).blend(pv.mul(0.5f), zv.compare(VectorOperators.EQ, 0f));
-            r.intoMemorySegment(p, po + o, NO);
+            FloatVector y0 = FloatVector.fromMemorySegment(F, z, z0 + o, NO);
+            FloatVector y1 = FloatVector.fromMemorySegment(F, z, z1 + o, NO);
+            FloatVector r0 = y0.max(zero);
+            FloatVector r1 = y1.max(zero);
+            FloatVector q0 = gate(y0, FloatVector.fromMemorySegment(F, p, p0 + o, NO));
+            FloatVector q1 = gate(y1, FloatVector.fromMemorySegment(F, p, p1 + o, NO));
+            r0.intoArray(u, j);
+            q0.intoArray(u, n + j);
+            r1.intoArray(u, 2 * n + j);
+            q1.intoArray(u, 3 * n + j);
+            FloatVector w = FloatVector.fromArray(F, v, j);
+            FloatVector w0 = FloatVector.fromArray(F, v, n + j);
+            a0 = r0.fma(w, a0);
+            a1 = q0.fma(w0, a1);
+            b0 = r1.fma(w, b0);
+            b1 = q1.fma(w0, b1);
         }
-        for (; j < n; j++) {
+        for (int j = nv; j < n; j++) {
+            float y0 = z.get(EF, z0 + 4L * j);
+            float y1 = z.get(EF, z1 + 4L * j);
+            u[j] = y0 > 0 ? y0 : 0f;
+            u[n + j] = gate(y0, p.get(EF, p0 + 4L * j));
+            u[2 * n + j] = y1 > 0 ? y1 : 0f;
+            u[3 * n + j] = gate(y1, p.get(EF, p1 + 4L * j));
+        }
+        out[0] = laneSum(a0.add(a1)) + tail(n, nv, u, 0, v, 0);
+        out[outputs] = laneSum(b0.add(b1)) + tail(n, nv, u, 2 * n, v, 0);
+        int k = 1;
+        for (; k + 4 <= outputs; k += 4) {
+            int v0 = 2 * k * n;
+            int v1 = v0 + 2 * n;
+            int v2 = v1 + 2 * n;
+            int v3 = v2 + 2 * n;
+            FloatVector s0 = zero;
+            FloatVector s1 = zero;
+            FloatVector s2 = zero;
+            FloatVector s3 = zero;
+            FloatVector t0 = zero;
+            FloatVector t1 = zero;
+            FloatVector t2 = zero;
+            FloatVector t3 = zero;
+            for (int h = 0; h < 2; h++) {
+                int off = h * n;
+                for (int j = 0; j < nv; j += len) {
+                    FloatVector x = FloatVector.fromArray(F, u, off + j);
+                    FloatVector y = FloatVector.fromArray(F, u, 2 * n + off + j);
+                    FloatVector w = FloatVector.fromArray(F, v, v0 + off + j);
+                    s0 = x.fma(w, s0);
+                    t0 = y.fma(w, t0);
+                    w = FloatVector.fromArray(F, v, v1 + off + j);
+                    s1 = x.fma(w, s1);
+                    t1 = y.fma(w, t1);
+                    w = FloatVector.fromArray(F, v, v2 + off + j);
+                    s2 = x.fma(w, s2);
+                    t2 = y.fma(w, t2);
+                    w = FloatVector.fromArray(F, v, v3 + off + j);
+                    s3 = x.fma(w, s3);
+                    t3 = y.fma(w, t3);
+                }
+            }
+            out[k] = laneSum(s0) + tail(n, nv, u, 0, v, v0);
+            out[k + 1] = laneSum(s1) + tail(n, nv, u, 0, v, v1);
+            out[k + 2] = laneSum(s2) + tail(n, nv, u, 0, v, v2);
+            out[k + 3] = laneSum(s3) + tail(n, nv, u, 0, v, v3);
+            out[outputs + k] = laneSum(t0) + tail(n, nv, u, 2 * n, v, v0);
+            out[outputs + k + 1] = laneSum(t1) + tail(n, nv, u, 2 * n, v, v1);
+            out[outputs + k + 2] = laneSum(t2) + tail(n, nv, u, 2 * n, v, v2);
+            out[outputs + k + 3] = laneSum(t3) + tail(n, nv, u, 2 * n, v, v3);
+        }
+        for (; k < outputs; k++) {
+            int v0 = 2 * k * n;
+            FloatVector s0 = zero;
+            FloatVector s1 = zero;
+            FloatVector t0 = zero;
+            FloatVector t1 = zero;
+            for (int j = 0; j < nv; j += len) {
+                FloatVector w = FloatVector.fromArray(F, v, v0 + j);
+                FloatVector w0 = FloatVector.fromArray(F, v, v0 + n + j);
+                s0 = FloatVector.fromArray(F, u, j).fma(w, s0);
+                s1 = FloatVector.fromArray(F, u, n + j).fma(w0, s1);
+                t0 = FloatVector.fromArray(F, u, 2 * n + j).fma(w, t0);
+                t1 = FloatVector.fromArray(F, u, 3 * n + j).fma(w0, t1);
+            }
+            out[k] = laneSum(s0.add(s1)) + tail(n, nv, u, 0, v, v0);
+            out[outputs + k] = laneSum(t0.add(t1)) + tail(n, nv, u, 2 * n, v, v0);
+        }
+    }
+
+    /** Σ over the tail j in [nv, n) of one row's u_j·v_j + u_{n+j}·v_{n+j}, in double. */
+    private static double tail(int n, int nv, float[] u, int uo, float[] v, int vo) {
+        double t = 0;
+        for (int j = nv; j < n; j++) {
+            t += (double) u[uo + j] * v[vo + j] + (double) u[uo + n + j] * v[vo + n + j];
+        }
+        return t;
+    }
+
+    /** s(z)·x: x above 0, x/2 at 0, 0 below. */
+    private static FloatVector gate(FloatVector zv, FloatVector x) {
+        return FloatVector.zero(zv.species()).blend(x, zv.compare(VectorOperators.GT, 0f)).blend(x.mul(0.5f), zv.compare(VectorOperators.EQ, 0f));
+    }
+
+    /** s(z)·x: x above 0, x/2 at 0, 0 below. */
+    private static float gate(float zv, float x) {
+        return zv > 0 ? x : zv == 0 ? 0.5f * x : 0f;
+    }
+
+    /**
+     * Four rows (offsets {@code zo[r]} into z and {@code mo[r]} into m) of paper B's NT backward pass for the rows
+     * d[r·outputs …] of ∂L/∂ŷ, in one pass over z: m_rj ← s(z_rj)·Σ_k d_rk·a₀_kj (s as in {@link #ntOutputs32}; a₀
+     * outputs × n, row-major) and daT_kj += Σ_r max(z_rj, 0)·d_rk (their share of ∂a, transposed: outputs × n). A
+     * batch whose size is not a multiple of four repeats a row with d = 0 and its m pointed at a spare row.
+     */
+    public static void ntBackward32(int n, int outputs, MemorySegment z, long[] zo, float[] d, float[] a0, MemorySegment m, long[] mo,
+                                     float[] daT) {
+        int nv = F.loopBound(n);
+        FloatVector zero = FloatVector.zero(F);
+        for (int j = 0; j < nv; j += F.length()) {
             long o = 4L * j;
-            float v = z.get(EF, zo + o);
-            if (!(v > 0)) {
-                p.set(EF, po + o, v == 0 ? 0.5f * p.get(EF, po + o) : 0f);
+            FloatVector y0 = FloatVector.fromMemorySegment(F, z, zo[0] + o, NO);
+            FloatVector y1 = FloatVector.fromMemorySegment(F, z, zo[1] + o, NO);
+            FloatVector y2 = FloatVector.fromMemorySegment(F, z, zo[2] + o, NO);
+            FloatVector y3 = FloatVector.fromMemorySegment(F, z, zo[3] + o, NO);
+            FloatVector r0 = y0.max(zero);
+            FloatVector r1 = y1.max(zero);
+            FloatVector r2 = y2.max(zero);
+            FloatVector r3 = y3.max(zero);
+            FloatVector t0 = zero;
+            FloatVector t1 = zero;
+            FloatVector t2 = zero;
+            FloatVector t3 = zero;
+            for (int k = 0; k < outputs; k++) {
+                int at = k * n + j;
+                FloatVector d0 = FloatVector.broadcast(F, d[k]);
+                FloatVector d1 = FloatVector.broadcast(F, d[outputs + k]);
+                FloatVector d2 = FloatVector.broadcast(F, d[2 * outputs + k]);
+                FloatVector d3 = FloatVector.broadcast(F, d[3 * outputs + k]);
+                FloatVector w = FloatVector.fromArray(F, a0, at);
+                t0 = w.fma(d0, t0);
+                t1 = w.fma(d1, t1);
+                t2 = w.fma(d2, t2);
+                t3 = w.fma(d3, t3);
+                r3.fma(d3, r2.fma(d2, r1.fma(d1, r0.fma(d0, FloatVector.fromArray(F, daT, at))))).intoArray(daT, at);
+            }
+            gate(y0, t0).intoMemorySegment(m, mo[0] + o, NO);
+            gate(y1, t1).intoMemorySegment(m, mo[1] + o, NO);
+            gate(y2, t2).intoMemorySegment(m, mo[2] + o, NO);
+            gate(y3, t3).intoMemorySegment(m, mo[3] + o, NO);
+        }
+        for (int j = nv; j < n; j++) {
+            for (int r = 0; r < 4; r++) {
+                float y = z.get(EF, zo[r] + 4L * j);
+                float rj = y > 0 ? y : 0f;
+                float t = 0f;
+                for (int k = 0; k < outputs; k++) {
+                    int at = k * n + j;
+                    t = Math.fma(a0[at], d[r * outputs + k], t);
+                    daT[at] = Math.fma(rj, d[r * outputs + k], daT[at]);
+                }
+                m.set(EF, mo[r] + 4L * j, gate(y, t));
             }
         }
     }
 
-    /** p ← s(z)·p, s = (sign(z) + 1)/2: 1 above 0, ½ at 0, 0 below. */
-    public static void gate64(int n, MemorySegment z, long zo, MemorySegment p, long po) {
+    /**
+     * Two rows (offsets {@code z0}, {@code z1} into z and {@code p0}, {@code p1} into p; they may be the same row) of
+     * paper B's NT forward pass: out[r·outputs + k] ← Σ_j max(z_rj, 0)·aᵀ_kj + s(z_rj)·p_rj·a₀_kj for k &lt; outputs,
+     * with the reference's gate s(z) = (sign(z) + 1)/2 (1 above 0, ½ at 0, 0 below) and v = [aᵀ | a₀] (outputs × 2n,
+     * row-major). The first output's sweep reads z and p and keeps u = [σ(z₀) | s(z₀)·p₀ | σ(z₁) | s(z₁)·p₁] (4n
+     * scratch values) for the others, which run four outputs at a time so that each load of v serves two rows. Lanes
+     * are summed in order in double.
+     */
+    public static void ntOutputs64(int n, int outputs, MemorySegment z, long z0, long z1, MemorySegment p, long p0, long p1, double[] v,
+                                    double[] u, double[] out) {
+        int len = D.length();
         int nv = D.loopBound(n);
         DoubleVector zero = DoubleVector.zero(D);
-        int j = 0;
-        for (; j < nv; j += D.length()) {
+        DoubleVector a0 = zero;
+        DoubleVector a1 = zero;
+        DoubleVector b0 = zero;
+        DoubleVector b1 = zero;
+        for (int j = 0; j < nv; j += len) {
             long o = 8L * j;
-            DoubleVector zv = DoubleVector.fromMemorySegment(D, z, zo + o, NO);
-            DoubleVector pv = DoubleVector.fromMemorySegment(D, p, po + o, NO);
-            DoubleVector r = zero.blend(pv, zv.compare(VectorOperators.GT, 0.0)).blend(pv.mul(0.5), zv.compare(VectorOperators.EQ, 0.0));
-            r.intoMemorySegment(p, po + o, NO);
+            DoubleVector y0 = DoubleVector.fromMemorySegment(D, z, z0 + o, NO);
+            DoubleVector y1 = DoubleVector.fromMemorySegment(D, z, z1 + o, NO);
+            DoubleVector r0 = y0.max(zero);
+            DoubleVector r1 = y1.max(zero);
+            DoubleVector q0 = gate(y0, DoubleVector.fromMemorySegment(D, p, p0 + o, NO));
+            DoubleVector q1 = gate(y1, DoubleVector.fromMemorySegment(D, p, p1 + o, NO));
+            r0.intoArray(u, j);
+            q0.intoArray(u, n + j);
+            r1.intoArray(u, 2 * n + j);
+            q1.intoArray(u, 3 * n + j);
+            DoubleVector w = DoubleVector.fromArray(D, v, j);
+            DoubleVector w0 = DoubleVector.fromArray(D, v, n + j);
+            a0 = r0.fma(w, a0);
+            a1 = q0.fma(w0, a1);
+            b0 = r1.fma(w, b0);
+            b1 = q1.fma(w0, b1);
         }
-        for (; j < n; j++) {
+        for (int j = nv; j < n; j++) {
+            double y0 = z.get(ED, z0 + 8L * j);
+            double y1 = z.get(ED, z1 + 8L * j);
+            u[j] = y0 > 0 ? y0 : 0.0;
+            u[n + j] = gate(y0, p.get(ED, p0 + 8L * j));
+            u[2 * n + j] = y1 > 0 ? y1 : 0.0;
+            u[3 * n + j] = gate(y1, p.get(ED, p1 + 8L * j));
+        }
+        out[0] = laneSum(a0.add(a1)) + tail(n, nv, u, 0, v, 0);
+        out[outputs] = laneSum(b0.add(b1)) + tail(n, nv, u, 2 * n, v, 0);
+        int k = 1;
+        for (; k + 4 <= outputs; k += 4) {
+            int v0 = 2 * k * n;
+            int v1 = v0 + 2 * n;
+            int v2 = v1 + 2 * n;
+            int v3 = v2 + 2 * n;
+            DoubleVector s0 = zero;
+            DoubleVector s1 = zero;
+            DoubleVector s2 = zero;
+            DoubleVector s3 = zero;
+            DoubleVector t0 = zero;
+            DoubleVector t1 = zero;
+            DoubleVector t2 = zero;
+            DoubleVector t3 = zero;
+            for (int h = 0; h < 2; h++) {
+                int off = h * n;
+                for (int j = 0; j < nv; j += len) {
+                    DoubleVector x = DoubleVector.fromArray(D, u, off + j);
+                    DoubleVector y = DoubleVector.fromArray(D, u, 2 * n + off + j);
+                    DoubleVector w = DoubleVector.fromArray(D, v, v0 + off + j);
+                    s0 = x.fma(w, s0);
+                    t0 = y.fma(w, t0);
+                    w = DoubleVector.fromArray(D, v, v1 + off + j);
+                    s1 = x.fma(w, s1);
+                    t1 = y.fma(w, t1);
+                    w = DoubleVector.fromArray(D, v, v2 + off + j);
+                    s2 = x.fma(w, s2);
+                    t2 = y.fma(w, t2);
+                    w = DoubleVector.fromArray(D, v, v3 + off + j);
+                    s3 = x.fma(w, s3);
+                    t3 = y.fma(w, t3);
+                }
+            }
+            out[k] = laneSum(s0) + tail(n, nv, u, 0, v, v0);
+            out[k + 1] = laneSum(s1) + tail(n, nv, u, 0, v, v1);
+            out[k + 2] = laneSum(s2) + tail(n, nv, u, 0, v, v2);
+            out[k + 3] = laneSum(s3) + tail(n, nv, u, 0, v, v3);
+            out[outputs + k] = laneSum(t0) + tail(n, nv, u, 2 * n, v, v0);
+            out[outputs + k + 1] = laneSum(t1) + tail(n, nv, u, 2 * n, v, v1);
+            out[outputs + k + 2] = laneSum(t2) + tail(n, nv, u, 2 * n, v, v2);
+            out[outputs + k + 3] = laneSum(t3) + tail(n, nv, u, 2 * n, v, v3);
+        }
+        for (; k < outputs; k++) {
+            int v0 = 2 * k * n;
+            DoubleVector s0 = zero;
+            DoubleVector s1 = zero;
+            DoubleVector t0 = zero;
+            DoubleVector t1 = zero;
+            for (int j = 0; j < nv; j += len) {
+                DoubleVector w = DoubleVector.fromArray(D, v, v0 + j);
+                DoubleVector w0 = DoubleVector.fromArray(D, v, v0 + n + j);
+                s0 = DoubleVector.fromArray(D, u, j).fma(w, s0);
+                s1 = DoubleVector.fromArray(D, u, n + j).fma(w0, s1);
+                t0 = DoubleVector.fromArray(D, u, 2 * n + j).fma(w, t0);
+                t1 = DoubleVector.fromArray(D, u, 3 * n + j).fma(w0, t1);
+            }
+            out[k] = laneSum(s0.add(s1)) + tail(n, nv, u, 0, v, v0);
+            out[outputs + k] = laneSum(t0.add(t1)) + tail(n, nv, u, 2 * n, v, v0);
+        }
+    }
+
+    /** Σ over the tail j in [nv, n) of one row's u_j·v_j + u_{n+j}·v_{n+j}, in double. */
+    private static double tail(int n, int nv, double[] u, int uo, double[] v, int vo) {
+        double t = 0;
+        for (int j = nv; j < n; j++) {
+            t += (double) u[uo + j] * v[vo + j] + (double) u[uo + n + j] * v[vo + n + j];
+        }
+        return t;
+    }
+
+    /** s(z)·x: x above 0, x/2 at 0, 0 below. */
+    private static DoubleVector gate(DoubleVector zv, DoubleVector x) {
+        return DoubleVector.zero(zv.species()).blend(x, zv.compare(VectorOperators.GT, 0.0)).blend(x.mul(0.5), zv.compare(VectorOperators.EQ, 0.0));
+    }
+
+    /** s(z)·x: x above 0, x/2 at 0, 0 below. */
+    private static double gate(double zv, double x) {
+        return zv > 0 ? x : zv == 0 ? 0.5 * x : 0.0;
+    }
+
+    /**
+     * Four rows (offsets {@code zo[r]} into z and {@code mo[r]} into m) of paper B's NT backward pass for the rows
+     * d[r·outputs …] of ∂L/∂ŷ, in one pass over z: m_rj ← s(z_rj)·Σ_k d_rk·a₀_kj (s as in {@link #ntOutputs64}; a₀
+     * outputs × n, row-major) and daT_kj += Σ_r max(z_rj, 0)·d_rk (their share of ∂a, transposed: outputs × n). A
+     * batch whose size is not a multiple of four repeats a row with d = 0 and its m pointed at a spare row.
+     */
+    public static void ntBackward64(int n, int outputs, MemorySegment z, long[] zo, double[] d, double[] a0, MemorySegment m, long[] mo,
+                                     double[] daT) {
+        int nv = D.loopBound(n);
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int j = 0; j < nv; j += D.length()) {
             long o = 8L * j;
-            double v = z.get(ED, zo + o);
-            if (!(v > 0)) {
-                p.set(ED, po + o, v == 0 ? 0.5 * p.get(ED, po + o) : 0.0);
+            DoubleVector y0 = DoubleVector.fromMemorySegment(D, z, zo[0] + o, NO);
+            DoubleVector y1 = DoubleVector.fromMemorySegment(D, z, zo[1] + o, NO);
+            DoubleVector y2 = DoubleVector.fromMemorySegment(D, z, zo[2] + o, NO);
+            DoubleVector y3 = DoubleVector.fromMemorySegment(D, z, zo[3] + o, NO);
+            DoubleVector r0 = y0.max(zero);
+            DoubleVector r1 = y1.max(zero);
+            DoubleVector r2 = y2.max(zero);
+            DoubleVector r3 = y3.max(zero);
+            DoubleVector t0 = zero;
+            DoubleVector t1 = zero;
+            DoubleVector t2 = zero;
+            DoubleVector t3 = zero;
+            for (int k = 0; k < outputs; k++) {
+                int at = k * n + j;
+                DoubleVector d0 = DoubleVector.broadcast(D, d[k]);
+                DoubleVector d1 = DoubleVector.broadcast(D, d[outputs + k]);
+                DoubleVector d2 = DoubleVector.broadcast(D, d[2 * outputs + k]);
+                DoubleVector d3 = DoubleVector.broadcast(D, d[3 * outputs + k]);
+                DoubleVector w = DoubleVector.fromArray(D, a0, at);
+                t0 = w.fma(d0, t0);
+                t1 = w.fma(d1, t1);
+                t2 = w.fma(d2, t2);
+                t3 = w.fma(d3, t3);
+                r3.fma(d3, r2.fma(d2, r1.fma(d1, r0.fma(d0, DoubleVector.fromArray(D, daT, at))))).intoArray(daT, at);
+            }
+            gate(y0, t0).intoMemorySegment(m, mo[0] + o, NO);
+            gate(y1, t1).intoMemorySegment(m, mo[1] + o, NO);
+            gate(y2, t2).intoMemorySegment(m, mo[2] + o, NO);
+            gate(y3, t3).intoMemorySegment(m, mo[3] + o, NO);
+        }
+        for (int j = nv; j < n; j++) {
+            for (int r = 0; r < 4; r++) {
+                double y = z.get(ED, zo[r] + 8L * j);
+                double rj = y > 0 ? y : 0.0;
+                double t = 0.0;
+                for (int k = 0; k < outputs; k++) {
+                    int at = k * n + j;
+                    t = Math.fma(a0[at], d[r * outputs + k], t);
+                    daT[at] = Math.fma(rj, d[r * outputs + k], daT[at]);
+                }
+                m.set(ED, mo[r] + 8L * j, gate(y, t));
             }
         }
     }
