@@ -11,10 +11,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Vector API loops for the element-wise steps of the finite networks (bias + ReLU, ReLU's mask, paper B's NT model's
- * fused row passes, column sums, and the TensorFlow optimiser updates), in single and double precision, on contiguous runs of
- * {@code n} elements at byte offsets. Each f32 loop keeps TensorFlow's float arithmetic; sums of squares and column
- * sums are carried in double across blocks so that reports do not depend on the length.
+ * Vector API loops for the element-wise steps of the finite networks (bias + ReLU, ReLU's mask, column sums, paper B's
+ * NT model's two fused row passes and the TensorFlow optimiser updates), in single and double precision, on contiguous
+ * runs of {@code n} elements at byte offsets. Each f32 loop keeps TensorFlow's float arithmetic; sums of squares and
+ * column sums are carried in double across blocks so that reports do not depend on the length.
  */
 public final class NetworkKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;

@@ -21,9 +21,9 @@ import java.util.function.Supplier;
  * with trainable a (N × C, "layer2"), c (1 × C, "layer2_bias") and G (N × d, "layer1_var"), all 0 at initialisation.
  * The first-order regulariser is ρ‖G‖²/2 only. Per batch of B rows, besides the two B × d × N GEMMs P = X·Gᵀ and
  * ∂G = Mᵀ·X: one fused pass over the rows of Z = XW and P for ŷ (neither σ(Z) nor s ⊙ P is stored), and one over Z
- * that writes M = s ⊙ (∂ŷ·a₀) and sums ∂a = σ(Z)ᵀ·∂ŷ ({@link NetworkKernels#ntOutputs32}, {@link NetworkKernels#ntBackward32}).
- * Both run on the backend's threads over fixed blocks of {@value #CHUNK} rows, and ∂a's per-block sums are added in
- * block order, so the results do not depend on the thread count.
+ * that writes M = s ⊙ (∂ŷ·a₀) and sums ∂a = σ(Z)ᵀ·∂ŷ ({@link NetworkKernels#ntOutputs32},
+ * {@link NetworkKernels#ntBackward32}). Both run on the backend's threads over fixed blocks of {@value #CHUNK} rows,
+ * and ∂a's per-block sums are added in block order, so the results do not depend on the thread count.
  */
 public final class NeuralTangentModel extends ModelBase {
     private final Matrix w;

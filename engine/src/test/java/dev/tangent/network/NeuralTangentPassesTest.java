@@ -100,8 +100,7 @@ class NeuralTangentPassesTest {
                         expectAbs[i][k] += Math.abs(c.get(0, k));
                     }
                 }
-                // a sum of K products rounded in any order is within K·u·Σ|terms| of the exact sum (u the unit roundoff;
-                // K = d + 2N + 2 for ŷ through P = X·Gᵀ, B + 1 for ∂a and ∂c, B + C + 2 for ∂G through M)
+                // K rounded products summed in any order: |error| ≤ K·u·Σ|terms|; K = d+2N+2 (ŷ), B+1 (∂a, ∂c), B+C+2 (∂G)
                 double u = dtype == DType.F32 ? 0x1p-24 : 0x1p-53;
                 double[] previous = null;
                 for (int threads : new int[] {1, 3}) {
