@@ -1,7 +1,8 @@
 package dev.tangent.network;
 
 import dev.tangent.compute.Backend;
-import dev.tangent.compute.NetworkKernels;
+import dev.tangent.compute.NeuralTangentRows32;
+import dev.tangent.compute.NeuralTangentRows64;
 import dev.tangent.compute.Parallel;
 import dev.tangent.data.rng.NumpyRandom;
 import dev.tangent.memory.DType;
@@ -21,8 +22,8 @@ import java.util.function.Supplier;
  * with trainable a (N × C, "layer2"), c (1 × C, "layer2_bias") and G (N × d, "layer1_var"), all 0 at initialisation.
  * The first-order regulariser is ρ‖G‖²/2 only. Per batch of B rows, besides the two B × d × N GEMMs P = X·Gᵀ and
  * ∂G = Mᵀ·X: one fused pass over the rows of Z = XW and P for ŷ (neither σ(Z) nor s ⊙ P is stored), and one over Z
- * that writes M = s ⊙ (∂ŷ·a₀) and sums ∂a = σ(Z)ᵀ·∂ŷ ({@link NetworkKernels#ntOutputs32},
- * {@link NetworkKernels#ntBackward32}). Both run on the backend's threads over fixed blocks of {@value #CHUNK} rows,
+ * that writes M = s ⊙ (∂ŷ·a₀) and sums ∂a = σ(Z)ᵀ·∂ŷ ({@link NeuralTangentRows64#outputs},
+ * {@link NeuralTangentRows64#backward}). Both run on the backend's threads over fixed blocks of {@value #CHUNK} rows,
  * and ∂a's per-block sums are added in block order, so the results do not depend on the thread count.
  */
 public final class NeuralTangentModel extends ModelBase {
@@ -142,22 +143,23 @@ public final class NeuralTangentModel extends ModelBase {
         Matrix y = work.get("yhat", b, outputs);
         Matrix zz = z;
         blocks(backend.threads(), b, () -> {
-            double[] out = new double[2 * outputs];
+            double[] out64 = new double[2 * outputs];
+            float[] out32 = new float[2 * outputs];
             float[] u32 = v32 == null ? null : new float[4 * width];
             double[] u64 = v64 == null ? null : new double[4 * width];
             return (block, from, to) -> {
                 for (int i = from; i < to; i += 2) {
                     int i1 = Math.min(i + 1, to - 1);
                     if (v64 != null) {
-                        NetworkKernels.ntOutputs64(width, outputs, zz.segment(), zz.byteIndex(i, 0), zz.byteIndex(i1, 0), p.segment(),
-                                p.byteIndex(i, 0), p.byteIndex(i1, 0), v64, u64, out);
+                        NeuralTangentRows64.outputs(width, outputs, zz.segment(), zz.byteIndex(i, 0), zz.byteIndex(i1, 0), p.segment(),
+                                p.byteIndex(i, 0), p.byteIndex(i1, 0), v64, u64, out64);
                     } else {
-                        NetworkKernels.ntOutputs32(width, outputs, zz.segment(), zz.byteIndex(i, 0), zz.byteIndex(i1, 0), p.segment(),
-                                p.byteIndex(i, 0), p.byteIndex(i1, 0), v32, u32, out);
+                        NeuralTangentRows32.outputs(width, outputs, zz.segment(), zz.byteIndex(i, 0), zz.byteIndex(i1, 0), p.segment(),
+                                p.byteIndex(i, 0), p.byteIndex(i1, 0), v32, u32, out32);
                     }
                     for (int k = 0; k < outputs; k++) {
-                        y.set(i, k, out[k] + bias[k]);
-                        y.set(i1, k, out[outputs + k] + bias[k]);
+                        y.set(i, k, (v64 != null ? out64[k] : out32[k]) + bias[k]);
+                        y.set(i1, k, (v64 != null ? out64[outputs + k] : out32[outputs + k]) + bias[k]);
                     }
                 }
             };
@@ -194,9 +196,9 @@ public final class NeuralTangentModel extends ModelBase {
                         }
                     }
                     if (part64 != null) {
-                        NetworkKernels.ntBackward64(width, outputs, z.segment(), zo, d64, a0f64, mPadded.segment(), mo, part64[block]);
+                        NeuralTangentRows64.backward(width, outputs, z.segment(), zo, d64, a0f64, mPadded.segment(), mo, part64[block]);
                     } else {
-                        NetworkKernels.ntBackward32(width, outputs, z.segment(), zo, d32, a0f32, mPadded.segment(), mo, part32[block]);
+                        NeuralTangentRows32.backward(width, outputs, z.segment(), zo, d32, a0f32, mPadded.segment(), mo, part32[block]);
                     }
                 }
             };

@@ -14,8 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * lengths (1, 7, 207, 1,031, 2,053: tails, one vector, several vectors, several 1,024-element blocks) and with zeros in
  * the inputs (the kink). The element-wise results are the same IEEE operations, so they must agree exactly; the sums
  * of squares and column sums differ only in summation order: 1e-12 (f64) and 1e-5 (f32, float lanes within a block)
- * relative to the sum of the absolute terms. Paper B's NT row passes are tested through the model
- * (NeuralTangentPassesTest).
+ * relative to the sum of the absolute terms.
  */
 class NetworkKernelsTest {
     private static final int[] SIZES = {1, 7, 207, 1031, 2053};
