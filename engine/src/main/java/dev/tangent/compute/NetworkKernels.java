@@ -11,10 +11,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Vector API loops for the element-wise steps of the finite networks (bias + ReLU, ReLU's mask, paper B's NT gate,
- * column sums, and the TensorFlow optimiser updates), in single and double precision, on contiguous runs of
- * {@code n} elements at byte offsets. Each f32 loop keeps TensorFlow's float arithmetic; sums of squares and column
- * sums are carried in double across blocks so that reports do not depend on the length.
+ * Vector API loops for the element-wise steps of the finite networks (bias + ReLU, ReLU's mask, column sums, and the
+ * TensorFlow optimiser updates; paper B's NT row passes are in {@link NeuralTangentRows64}), in single and double
+ * precision, on contiguous runs of {@code n} elements at byte offsets. Each f32 loop keeps TensorFlow's float arithmetic; sums of squares and
+ * column sums are carried in double across blocks so that reports do not depend on the length.
  */
 public final class NetworkKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -132,48 +132,6 @@ public final class NetworkKernels {
         for (; j < n; j++) {
             long o = 8L * j;
             d.set(ED, dof + o, z.get(ED, zo + o) > 0 ? scale * d.get(ED, dof + o) : 0.0);
-        }
-    }
-
-    /** p ← s(z)·p, s = (sign(z) + 1)/2: 1 above 0, ½ at 0, 0 below. */
-    public static void gate32(int n, MemorySegment z, long zo, MemorySegment p, long po) {
-        int nv = F.loopBound(n);
-        FloatVector zero = FloatVector.zero(F);
-        int j = 0;
-        for (; j < nv; j += F.length()) {
-            long o = 4L * j;
-            FloatVector zv = FloatVector.fromMemorySegment(F, z, zo + o, NO);
-            FloatVector pv = FloatVector.fromMemorySegment(F, p, po + o, NO);
-            FloatVector r = zero.blend(pv, zv.compare(VectorOperators.GT, 0f)).blend(pv.mul(0.5f), zv.compare(VectorOperators.EQ, 0f));
-            r.intoMemorySegment(p, po + o, NO);
-        }
-        for (; j < n; j++) {
-            long o = 4L * j;
-            float v = z.get(EF, zo + o);
-            if (!(v > 0)) {
-                p.set(EF, po + o, v == 0 ? 0.5f * p.get(EF, po + o) : 0f);
-            }
-        }
-    }
-
-    /** p ← s(z)·p, s = (sign(z) + 1)/2: 1 above 0, ½ at 0, 0 below. */
-    public static void gate64(int n, MemorySegment z, long zo, MemorySegment p, long po) {
-        int nv = D.loopBound(n);
-        DoubleVector zero = DoubleVector.zero(D);
-        int j = 0;
-        for (; j < nv; j += D.length()) {
-            long o = 8L * j;
-            DoubleVector zv = DoubleVector.fromMemorySegment(D, z, zo + o, NO);
-            DoubleVector pv = DoubleVector.fromMemorySegment(D, p, po + o, NO);
-            DoubleVector r = zero.blend(pv, zv.compare(VectorOperators.GT, 0.0)).blend(pv.mul(0.5), zv.compare(VectorOperators.EQ, 0.0));
-            r.intoMemorySegment(p, po + o, NO);
-        }
-        for (; j < n; j++) {
-            long o = 8L * j;
-            double v = z.get(ED, zo + o);
-            if (!(v > 0)) {
-                p.set(ED, po + o, v == 0 ? 0.5 * p.get(ED, po + o) : 0.0);
-            }
         }
     }
 

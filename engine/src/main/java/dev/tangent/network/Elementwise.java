@@ -102,21 +102,6 @@ final class Elementwise {
     }
 
     /**
-     * p ← s(z)·p with the reference's gate s(z) = (sign(z) + 1)/2: 1 for z &gt; 0, ½ at z = 0, 0 below (spec §10
-     * item 17).
-     */
-    static void gate(Matrix z, Matrix p) {
-        int n = z.cols();
-        for (int i = 0; i < z.rows(); i++) {
-            if (z.dtype() == DType.F64) {
-                NetworkKernels.gate64(n, z.segment(), z.byteIndex(i, 0), p.segment(), p.byteIndex(i, 0));
-            } else {
-                NetworkKernels.gate32(n, z.segment(), z.byteIndex(i, 0), p.segment(), p.byteIndex(i, 0));
-            }
-        }
-    }
-
-    /**
      * d ← scale·d ⊙ 1[z &gt; 0] (ReLU's derivative, 0 at the kink as TensorFlow's), returning the column sums of the
      * result (a bias gradient), in double.
      */
