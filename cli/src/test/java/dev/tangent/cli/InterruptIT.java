@@ -65,6 +65,11 @@ class InterruptIT {
 
     /** Waits (60 s at most) until some path under the directory matches, then two seconds more, and sends SIGINT. */
     private void interruptOnce(Process p, Predicate<Path> started) throws Exception {
+        interruptOnce(p, started, "INT", 2000);
+    }
+
+    /** As above with {@code signal} (INT or TERM) sent {@code afterMillis} after the match; exit code 128 + its number. */
+    private void interruptOnce(Process p, Predicate<Path> started, String signal, long afterMillis) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!any(started)) {
             if (!p.isAlive()) {
@@ -76,12 +81,17 @@ class InterruptIT {
             }
             Thread.sleep(50);
         }
-        Thread.sleep(2000);
-        assertTrue(p.isAlive(), "the run must still be working after 2 s (it is sized for several times that)");
-        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+        Thread.sleep(afterMillis);
+        assertTrue(p.isAlive(), "the run must still be working " + afterMillis + " ms later (it is sized for several times that)");
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
         assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run must stop after SIGINT");
-        assertEquals(130, p.exitValue(), "128 + SIGINT");
+        boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly();
+        }
+        assertTrue(ended, "the run must stop after SIG" + signal + "; stderr: " + stderr("run"));
+        assertEquals(signal.equals("INT") ? 130 : 143, p.exitValue(), "128 + SIG" + signal + "; stderr: " + stderr("run"));
+        assertFalse(stderr("run").contains("fatal error"), stderr("run"));
     }
 
     private boolean any(Predicate<Path> match) throws IOException {
@@ -155,6 +165,27 @@ class InterruptIT {
         assertNoTempFilesOrLocks();
         assertEquals(0, rerun("rerun", args), stderr("rerun"));
         assertEquals("(12000, 12000)", Npy.readHeader(dir.resolve("K.npy")).shapeString());
+    }
+
+    /**
+     * SIGTERM while the BLAS backend factors a Gram (20 Cholesky factors of a 12,000-point f64 Gram, tens of seconds
+     * here): the JVM's exit used to run OpenBLAS's destructor under calls still in flight, and the process hung after its
+     * one line (a krr at n = 20,000) or crashed in sgemm (a noise sweep, exit 134 and an hs_err file).
+     */
+    @Test
+    void terminatedKrrInsideBlasEndsAtOnce() throws Exception {
+        Path x = npy("x.npy", 12000, 50, 4);
+        Path y = signs("y.npy", x);
+        Process p = start("run", "krr", "--train", x.toString(), "--train-labels", y.toString(), "--kernel", "ntk2", "--regs", "fmnist",
+                "--solver", "cholesky", "--factorizations", "all", "--out", "k");
+        interruptOnce(p, f -> f.endsWith(Path.of("k", RunDirectory.LOCK)), "TERM", 4000);
+        String err = stderr("run");
+        assertTrue(err.contains("tangent krr: interrupted after "), err);
+        assertFalse(Files.exists(dir.resolve("k")), "the output directory the run created is gone");
+        assertNoTempFilesOrLocks();
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList(), "a JVM crash report");
+        }
     }
 
     @Test
