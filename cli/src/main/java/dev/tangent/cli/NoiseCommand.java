@@ -136,7 +136,7 @@ class NoiseCommand extends BaseCommand {
                 out().printf(Locale.ROOT, "  the largest job needs more memory than is available here: this sweep cannot run on this machine%n");
             }
             out().printf(Locale.ROOT, "  estimated time %s (at %.0f GFLOP/s per thread; nothing was run)%n", ProgressBar.duration(e.seconds()),
-                    12.0);
+                    NoiseSweep.FLOPS_PER_THREAD / 1e9);
             return;
         }
         NoiseSweep.Result r = sweep(new NoiseSweep.Request(s, new Output(output.out, resume ? RunDirectory.Mode.RESUME
