@@ -15,22 +15,23 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * SIGINT and SIGTERM: a shutdown hook removes every temp file of the process and what a run directory in progress
- * holds (checkpoints excepted), and prints one line saying so. A command that finished (or failed) normally has
- * nothing to clean: the hook does nothing then.
+ * SIGINT, SIGTERM and SIGHUP: a shutdown hook removes every temp file of the process and what a run directory in
+ * progress holds (checkpoints excepted), and prints one line saying so. A command that finished (or failed) normally
+ * has nothing to clean: the hook does nothing then.
  *
  * <p>After an interrupted command the hook ends the process itself, with {@code _exit(128 + signal)}: worker threads
- * may still be inside OpenBLAS when the JVM exits, and the C library's exit runs OpenBLAS's destructor, which frees the
- * buffers those calls are using (a SIGTERM 12 minutes into a {@code tangent noise} sweep crashed in
- * {@code sgemm_kernel_HASWELL} after the hook's line, leaving an hs_err file and exit code 134). {@code _exit} skips
- * the C library's exit handlers; the hook has already removed the temp files and the run directories' partial
- * output, and kept checkpoints are whole files. The signal's number comes from our INT and TERM handlers, which do
- * what the JVM's own do ({@code System.exit(128 + signal)}) and, like them, stay off a signal the process ignores.
+ * may still be inside OpenBLAS when the JVM exits, and the C library's exit runs OpenBLAS's destructor under them (a
+ * SIGTERM 12 minutes into a {@code tangent noise} sweep crashed in {@code sgemm_kernel_HASWELL} after the hook's line,
+ * leaving an hs_err file and exit code 134; a {@code tangent krr} interrupted in its factorization hung there).
+ * {@code _exit} skips the C library's exit handlers; the hook has already removed the temp files and the run
+ * directories' partial output, and kept checkpoints are whole files. The signal's number comes from our HUP, INT and
+ * TERM handlers (the signals the JVM itself turns into an exit), which do what the JVM's own do
+ * ({@code System.exit(128 + signal)}) and, like them, stay off a signal the process ignores.
  */
 final class Interrupts {
     private static volatile String command;
     private static volatile ProgressBar bar;
-    /** The INT or TERM that started the shutdown, 0 for none (an ordinary exit). */
+    /** The HUP, INT or TERM that started the shutdown, 0 for none (an ordinary exit). */
     private static volatile int signal;
 
     private Interrupts() {
@@ -38,7 +39,7 @@ final class Interrupts {
 
     /** Installs the hook (the process's main only; in-process callers such as tests do not). */
     static void install(PrintStream err) {
-        for (String name : new String[] {"INT", "TERM"}) {
+        for (String name : new String[] {"HUP", "INT", "TERM"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
                     signal = s.getNumber();

@@ -565,7 +565,8 @@ public final class NoiseSweep {
     /**
      * Counted flops per second per thread assumed by the estimate, calibrated on whole sweeps here (Zen 5, 2 threads): the
      * quick Fashion-MNIST HF sweep (30 jobs, 2.5·10¹⁴ flops by the jobs' counts) ran in 886 s alone, 141 per thread; the
-     * 60,000-point NT KRR job in 544 s, about 130 (the counts include work the BLAS does in f32 at twice the f64 rate).
+     * 60,000-point NT KRR job (1.7·10¹⁴ by its count) in 544 s, 157 (the counts include work the BLAS does in f32 at
+     * twice the f64 rate).
      * 100·10⁹ leaves room for a loaded machine (the quick sweep took 1,583 s beside other builds: 79).
      */
     public static final double FLOPS_PER_THREAD = 100e9;
