@@ -23,7 +23,7 @@
 # Debian's python3-sklearn and python3-torch.
 set -euo pipefail
 
-name=${1:?usage: bench/run.sh gram|machine|smo|certify|network|data|libsvm [JMH args]}
+name=${1:?usage: bench/run.sh gram|map|machine|smo|certify|network|data|libsvm [JMH args]}
 shift
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -31,6 +31,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 
 case "$name" in
   gram) class=GramBenchmark ;;
+  map) class=MapBenchmark ;;
   harness) class=- ;;
   machine) class=MachineBenchmark ;;
   smo) class=SmoBenchmark ;;
@@ -38,7 +39,7 @@ case "$name" in
   network) class=NetworkStepBenchmark ;;
   data) class=DataReadBenchmark ;;
   libsvm) class=LibsvmParseBenchmark ;;
-  *) echo "bench/run.sh: unknown table '$name' (expected gram, harness, machine, smo, certify, network, data or libsvm)" >&2; exit 2 ;;
+  *) echo "bench/run.sh: unknown table '$name' (expected gram, map, harness, machine, smo, certify, network, data or libsvm)" >&2; exit 2 ;;
 esac
 
 avx512=no

@@ -91,6 +91,7 @@ public class GramBenchmark {
         blas = KernelProviders.select("openblas", threads).provider();
         blasBackend = blas.backend();
         java = KernelProviders.select("java", threads).provider();
+        blas.warmUp(spec, t); // the Vector API kernels compiled before the first timed Gram
         NativeLibraries.OpenBlas ob = NativeLibraries.openblas();
         System.err.println("# OpenBLAS " + ob.version() + ", core type " + ob.coreName() + " (" + ob.coreTypeChoice() + ")");
     }

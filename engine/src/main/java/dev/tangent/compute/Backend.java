@@ -44,6 +44,14 @@ public interface Backend {
     void potrs(Matrix l, Matrix b);
 
     /**
+     * dst ← srcᵀ ({@code dst} is src.cols() × src.rows(), the same dtype), every value copied exactly; false when this
+     * backend has no such operation (the caller transposes itself).
+     */
+    default boolean transpose(Matrix src, Matrix dst) {
+        return false;
+    }
+
+    /**
      * Symmetric eigendecomposition in place (LAPACK's {@code ?syevd} where there is one): reads the lower triangle of
      * the square matrix {@code a}; on return {@code w} holds its eigenvalues in ascending order and row j of {@code a}
      * the unit eigenvector of {@code w[j]} (so {@code a} holds Qᵀ for A = Q·diag(w)·Qᵀ).

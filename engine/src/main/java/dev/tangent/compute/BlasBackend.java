@@ -110,6 +110,26 @@ public final class BlasBackend implements Backend {
         }
     }
 
+    /** OpenBLAS's {@code cblas_?omatcopy} with α = 1 (a product by 1 is exact), on the calling thread. */
+    @Override
+    public boolean transpose(Matrix src, Matrix dst) {
+        Backend.requireSameType(src, dst);
+        int m = src.rows();
+        int n = src.cols();
+        if (dst.rows() != n || dst.cols() != m) {
+            throw new IllegalArgumentException("transpose: destination is " + dst.rows() + "x" + dst.cols() + ", expected " + n + "x" + m);
+        }
+        if (m == 0 || n == 0) {
+            return true;
+        }
+        if (src.dtype() == DType.F64) {
+            cblas_h.cblas_domatcopy(cblas_h.CblasRowMajor(), cblas_h.CblasTrans(), m, n, 1.0, ptr(src), ld(src), ptr(dst), ld(dst));
+        } else {
+            cblas_h.cblas_somatcopy(cblas_h.CblasRowMajor(), cblas_h.CblasTrans(), m, n, 1.0f, ptr(src), ld(src), ptr(dst), ld(dst));
+        }
+        return true;
+    }
+
     @Override
     public int potrf(Matrix a) {
         if (a.rows() != a.cols()) {

@@ -17,10 +17,12 @@ final class CpuProvider extends HostProvider {
     private static final Map<KernelSpec, HomogeneousMap> FITTED = new ConcurrentHashMap<>();
 
     private final String description;
+    private final BlockOps blocks;
 
     CpuProvider(Backend backend, int threads, int tile, String description) {
         super(backend, threads, tile);
         this.description = description;
+        this.blocks = new VectorBlocks(backend.serial());
     }
 
     @Override
@@ -70,26 +72,43 @@ final class CpuProvider extends HostProvider {
                 !Warmup.cold(c.dtype()));
     }
 
-    /** Starts compiling this spec's kernels in the background (see {@link Warmup}). */
+    /** Compiles the Vector API kernels now, whatever the work ahead, and waits for them (benchmarks). */
     @Override
-    public void prepare(KernelSpec spec, DType dtype) {
-        Warmup.start(spec, dtype);
+    public void warmUp(KernelSpec spec, DType dtype) {
+        try {
+            Warmup.start(spec, dtype).join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    void demand(KernelSpec spec, DType dtype, double entries) {
+        Warmup.demand(spec, dtype, entries);
     }
 
     @Override
     boolean warming(KernelSpec spec, DType dtype) {
-        return !Warmup.done(spec, dtype);
+        return Warmup.running(spec, dtype);
     }
 
     @Override
     BlockOps blockOps() {
-        return VECTOR_BLOCKS;
+        return blocks;
     }
 
-    private static final BlockOps VECTOR_BLOCKS = new BlockOps() {
+    /**
+     * The block copies: transpositions by the backend where it has them (OpenBLAS's omatcopy: native code, as fast as
+     * the Vector API loop compiled and never cold), else the Vector API loop once warm and its scalar twin before.
+     */
+    private record VectorBlocks(Backend serial) implements BlockOps {
         @Override
         public void transposeInto(Matrix src, Matrix dst) {
-            if (Warmup.cold(src.dtype()) && dst.rows() == src.cols() && dst.cols() == src.rows() && dst.dtype() == src.dtype()) {
+            boolean shaped = dst.rows() == src.cols() && dst.cols() == src.rows() && dst.dtype() == src.dtype();
+            if (shaped && serial.transpose(src, dst)) {
+                return;
+            }
+            if (shaped && Warmup.cold(src.dtype())) {
                 if (src.dtype() == DType.F64) {
                     VectorKernels64.transposeScalar(src.rows(), src.cols(), src.segment(), src.offset(), src.ld(), dst.segment(),
                             dst.offset(), dst.ld());
@@ -113,7 +132,7 @@ final class CpuProvider extends HostProvider {
                 Widening.widen(src.segment(), src.byteIndex(i, 0), dst.segment(), dst.byteIndex(i, 0), src.cols());
             }
         }
-    };
+    }
 
     @Override
     public String toString() {

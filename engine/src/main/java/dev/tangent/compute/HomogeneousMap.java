@@ -225,16 +225,23 @@ final class HomogeneousMap {
         map(dtype, rows, cols, t, to, ldt, a, i0, b, j0, scale, true);
     }
 
-    /** As above; {@code vector} false runs the scalar twin of the row loops (the same values bit for bit). */
+    /**
+     * As above; {@code vector} false runs the loop twin of the row code ({@link HomogeneousRows64#loopRow}: the same
+     * values bit for bit).
+     */
     void map(DType dtype, int rows, int cols, MemorySegment t, long to, long ldt, Norms a, int i0, Norms b, int j0,
              double scale, boolean vector) {
         if (!vector) {
-            for (int i = 0; i < rows; i++) {
-                if (dtype == DType.F64) {
-                    HomogeneousRows64.rowScalar(t, to + i * ldt * 8, cols, a.r[i0 + i], a.n[i0 + i] * scale, b.n, b.r, j0, pe, po, ne, no);
-                } else {
-                    HomogeneousRows32.rowScalar(t, to + i * ldt * 4, cols, a.r32[i0 + i], (float) (a.n[i0 + i] * scale), b.n32,
-                            b.r32, j0, pe32, po32, ne32, no32);
+            if (dtype == DType.F64) {
+                double[][] w = new double[6][cols];
+                for (int i = 0; i < rows; i++) {
+                    HomogeneousRows64.loopRow(t, to + i * ldt * 8, cols, a.r[i0 + i], a.n[i0 + i] * scale, b.n, b.r, j0, pe, po, ne, no, w);
+                }
+            } else {
+                float[][] w = new float[6][cols];
+                for (int i = 0; i < rows; i++) {
+                    HomogeneousRows32.loopRow(t, to + i * ldt * 4, cols, a.r32[i0 + i], (float) (a.n[i0 + i] * scale), b.n32,
+                            b.r32, j0, pe32, po32, ne32, no32, w);
                 }
             }
             return;

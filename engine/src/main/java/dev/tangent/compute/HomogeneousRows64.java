@@ -104,16 +104,117 @@ final class HomogeneousRows64 {
     }
 
     /**
-     * {@link #row} in scalar code, bit for bit the same values (the same operations in the same order: the clamp, the
-     * correctly rounded square root, the FMA Horner chains, then ·s‖x_i‖·‖y_j‖). A one-shot process runs it while C2
-     * compiles {@link #row}: until then the Vector API code boxes every vector and is 50–100× slower than this.
+     * {@link #row} without the Vector API, bit for bit the same values (the same operations in the same order per
+     * element), in loops simple enough for C2's auto-vectoriser: the row is copied into {@code w[0]}, and each step
+     * (clamp, square root, each Horner step of each side's two chains, the final products) is one pass over arrays of
+     * the row's length. C2 compiles these loops in milliseconds, where the Vector API code of {@link #row} costs a
+     * one-shot process hundreds of milliseconds of compilation and, until then, runs 50–100× slower than this.
+     *
+     * @param w six scratch rows of at least {@code cols} elements
      */
-    static void rowScalar(MemorySegment t, long off, int cols, double ri, double si, double[] nb, double[] rb, int j0,
-                          double[] pe, double[] po, double[] ne, double[] no) {
+    static void loopRow(MemorySegment t, long off, int cols, double ri, double si, double[] nb, double[] rb, int j0,
+                         double[] pe, double[] po, double[] ne, double[] no, double[][] w) {
+        double[] u = w[0];
+        double[] x = w[1];
+        double[] s = w[2];
+        double[] ev = w[3];
+        double[] ov = w[4];
+        double[] g = w[5];
+        MemorySegment.copy(t, E, off, u, 0, cols);
+        loopClamp(cols, u, ri, rb, j0);
+        loopRoots(cols, u, x, s);
+        // the sides present, as the vector code's compare(LT, 0) sees them (−0 is on the positive side)
+        int first = 0;
+        while (first < cols && !(u[first] < 0)) {
+            first++;
+        }
+        if (first == cols) {
+            loopHorner(cols, x, s, pe, po, ev, ov, g);
+        } else {
+            boolean both = false;
+            for (int j = 0; j < cols && !both; j++) {
+                both = !(u[j] < 0);
+            }
+            loopHorner(cols, x, s, ne, no, ev, ov, g);
+            if (both) {
+                loopHorner(cols, x, s, pe, po, ev, ov, ev); // the positive side's values into ev, then picked per element
+                loopPick(cols, u, g, ev);
+            }
+        }
+        loopScale(cols, g, si, nb, j0);
+        MemorySegment.copy(g, 0, t, E, off, cols);
+    }
+
+    // One loop per method below, each named loop*: C2 compiles each on its own in milliseconds (a method of several hot
+    // loops is compiled again from each loop on stack, a tenth of a second each). The launcher also keeps C2 from
+    // inlining them into their callers (-XX:CompileCommand=dontinline,...::loop*), which would compile every loop again
+    // inside loopHorner and loopRow: a cold 10,000² Gram spends 0.2 s less CPU time (docs/BENCHMARKS.md).
+
+    private static void loopClamp(int cols, double[] u, double ri, double[] rb, int j0) {
         for (int j = 0; j < cols; j++) {
-            long o = off + (long) ES * j;
-            double u = Math.min(Math.max(t.get(E, o) * ri * rb[j0 + j], -1), 1);
-            t.set(E, o, value(u, pe, po, ne, no) * si * nb[j0 + j]);
+            u[j] = Math.min(Math.max(u[j] * ri * rb[j0 + j], -1), 1);
+        }
+    }
+
+    private static void loopRoots(int cols, double[] u, double[] x, double[] s) {
+        for (int j = 0; j < cols; j++) {
+            double v = (double) Math.sqrt(1 - Math.abs(u[j])) * 2 - 1;
+            x[j] = v;
+            s[j] = v * v;
+        }
+    }
+
+    /**
+     * g[j] = the negative side's g[j] where u[j] &lt; 0, the positive side's p[j] elsewhere (−0 included): with n = 1
+     * or 0, fma(n, g, (1 − n)·p) adds a zero to the side picked, which is that side's value exactly unless the value is
+     * −0 (it would come out +0); these kernels' values are positive, and ScalarTwinTest compares the bits.
+     */
+    private static void loopPick(int cols, double[] u, double[] g, double[] p) {
+        for (int j = 0; j < cols; j++) {
+            double n = Math.max(0, -Math.signum(u[j]));
+            g[j] = Math.fma(n, g[j], (1 - n) * p[j]);
+        }
+    }
+
+    private static void loopScale(int cols, double[] g, double si, double[] nb, int j0) {
+        for (int j = 0; j < cols; j++) {
+            g[j] = g[j] * si * nb[j0 + j];
+        }
+    }
+
+    /** out[j] = the sum of the Horner chains of (e, o) at x[j] (s[j] = x[j]²), two coefficients per pass. */
+    private static void loopHorner(int cols, double[] x, double[] s, double[] e, double[] o, double[] ev, double[] ov, double[] out) {
+        int m = e.length - 1;
+        java.util.Arrays.fill(ev, 0, cols, e[m]);
+        java.util.Arrays.fill(ov, 0, cols, o[m]);
+        int k = m - 1;
+        for (; k >= 1; k -= 2) {
+            loopTwoSteps(cols, s, ev, ov, e[k], e[k - 1], o[k], o[k - 1]);
+        }
+        if (k == 0) {
+            loopOneStep(cols, s, ev, ov, e[0], o[0]);
+        }
+        loopSum(cols, x, ev, ov, out);
+    }
+
+    private static void loopTwoSteps(int cols, double[] s, double[] ev, double[] ov, double e1, double e0, double o1, double o0) {
+        for (int j = 0; j < cols; j++) {
+            double sj = s[j];
+            ev[j] = Math.fma(Math.fma(ev[j], sj, e1), sj, e0);
+            ov[j] = Math.fma(Math.fma(ov[j], sj, o1), sj, o0);
+        }
+    }
+
+    private static void loopOneStep(int cols, double[] s, double[] ev, double[] ov, double e0, double o0) {
+        for (int j = 0; j < cols; j++) {
+            ev[j] = Math.fma(ev[j], s[j], e0);
+            ov[j] = Math.fma(ov[j], s[j], o0);
+        }
+    }
+
+    private static void loopSum(int cols, double[] x, double[] ev, double[] ov, double[] out) {
+        for (int j = 0; j < cols; j++) {
+            out[j] = Math.fma(ov[j], x[j], ev[j]);
         }
     }
 

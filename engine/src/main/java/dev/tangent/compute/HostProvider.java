@@ -18,9 +18,9 @@ abstract class HostProvider implements KernelProvider {
     static final int DEFAULT_TILE = 256;
 
     /**
-     * GEMM work run ahead of the maps while the kernels are compiled in the background: about 0.3–0.7 s of GEMM on two
-     * cores, the time C2 needs for them (see {@link Warmup}); the system property {@code tangent.gram.aheadFlops}
-     * overrides it for measurements (0: no GEMM ahead; the cold maps then run the scalar twins).
+     * GEMM work run ahead of the maps while the Vector API kernels are compiled in the background (a large Gram's first
+     * seconds, see {@link Warmup}; the maps meanwhile run the loop twins either way): about 0.3–0.7 s of GEMM on two
+     * cores; the system property {@code tangent.gram.aheadFlops} overrides it for measurements (0: no GEMM ahead).
      */
     static final double GEMM_AHEAD_FLOPS = Double.parseDouble(System.getProperty("tangent.gram.aheadFlops", "1.2e11"));
 
@@ -42,9 +42,18 @@ abstract class HostProvider implements KernelProvider {
 
     abstract BlockOps blockOps();
 
+    /** Counts the kernel entries a Gram is about to map (the CPU provider decides from them when to compile its kernels). */
+    void demand(KernelSpec spec, DType dtype, double entries) {
+    }
+
     /** Whether this spec's kernels are still being prepared (the Gram loop then runs GEMMs ahead of the maps). */
     boolean warming(KernelSpec spec, DType dtype) {
         return false;
+    }
+
+    /** Entries a Gram maps: the upper triangle of K(X, X) ({@code cols} < 0), every entry of K(X, Y). */
+    static double mapped(int rows, int cols) {
+        return cols < 0 ? (double) rows * (rows + 1) / 2 : (double) rows * cols;
     }
 
     @Override
@@ -108,6 +117,7 @@ abstract class HostProvider implements KernelProvider {
         try {
             double[] nx = PanelGram.squaredNorms(xx);
             double[] ny = yy == null ? nx : PanelGram.squaredNorms(yy);
+            demand(spec, dtype, mapped(xx.rows(), yy == null ? -1 : yy.rows()));
             TileMap map = tileMap(spec, nx, ny, xx.cols(), dtype);
             double ahead = !Double.isNaN(aheadFlops) ? aheadFlops : warming(spec, dtype) ? GEMM_AHEAD_FLOPS : 0;
             PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, yy, target, nx, progress, ahead);
@@ -127,6 +137,7 @@ abstract class HostProvider implements KernelProvider {
      */
     void gramInto(KernelSpec spec, Matrix x, Matrix y, Matrix out, double[] nx, double[] ny, Progress progress) {
         PanelGram.check(x, y, out);
+        demand(spec, out.dtype(), mapped(x.rows(), y == null || y == x ? -1 : y.rows()));
         TileMap map = tileMap(spec, nx, ny, x.cols(), out.dtype());
         double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
         PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, x, y, PanelGram.inMemory(out, tile), nx, progress, ahead);
@@ -171,6 +182,7 @@ abstract class HostProvider implements KernelProvider {
         Matrix xx = x.dtype() == out.dtype() ? x : x.copy(out.dtype());
         try {
             double[] nx = PanelGram.squaredNorms(xx);
+            demand(spec, out.dtype(), (double) (to - from) * (x.rows() - from) - (double) (to - from) * (to - from) / 2);
             TileMap map = tileMap(spec, nx, nx, xx.cols(), out.dtype());
             double ahead = warming(spec, out.dtype()) ? GEMM_AHEAD_FLOPS : 0;
             PanelGram.build(backend.serial(), threads, tile, map, blockOps(), spec, xx, null, from, to, PanelGram.rowBlock(out, tile, from, to),

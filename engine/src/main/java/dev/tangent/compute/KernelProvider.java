@@ -33,10 +33,11 @@ public interface KernelProvider {
     Backend backend();
 
     /**
-     * A hint that Grams of {@code spec} in {@code dtype} will follow (before the data are loaded, say): a provider may
-     * prepare what they need in the background (the CPU provider compiles its kernels). Does nothing by default.
+     * Prepares the provider's steady state for Grams of {@code spec} in {@code dtype} and waits until it is reached, so
+     * that timed runs measure it (benchmarks; the CPU provider compiles its Vector API kernels, which it otherwise does
+     * once a process has mapped enough entries to repay them). Does nothing by default.
      */
-    default void prepare(KernelSpec spec, DType dtype) {
+    default void warmUp(KernelSpec spec, DType dtype) {
     }
 
     /** Reports finished work items of a long computation (called from worker threads). */

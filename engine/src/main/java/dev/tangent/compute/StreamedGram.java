@@ -97,9 +97,6 @@ final class StreamedGram implements PanelGram.Target, AutoCloseable {
         }
         AnonymousMemory pool = slabs == 0 ? null : AnonymousMemory.allocate(slabs * slabBytes, what);
         try {
-            if (pool != null) {
-                pool.adviseHugePages();
-            }
             NpyPanelStream stream = NpyPanelStream.create(file, rows, cols, dtype, panel, buffers, tryDirect);
             return new StreamedGram(stream, pool, panel, rows, symmetric, dtype, buffers, slabBytes, (int) slabs);
         } catch (RuntimeException e) {

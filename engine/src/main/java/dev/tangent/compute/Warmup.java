@@ -9,17 +9,20 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Gets the CPU provider's Vector API kernels compiled by C2 before the real work needs them. Until C2 compiles a
- * Vector API method it runs interpreted or in C1 code that boxes every vector, 50–100× slower; C2 compiles a method
- * after about 5,000 calls, and the Gram's mirror runs one call per 256² tile, so in a one-shot process most of a
- * 10,000² Gram used to be mapped and mirrored in slow code (1.6 s of 2.4 s). A background thread calls each kernel
- * of a spec and dtype on tiny tiles — covering every branch (one-sided, negative, mixed-sign vectors, vector and scalar
- * tails) so that the compiled code meets no uncommon trap later — while the provider runs the first GEMMs
- * ({@link PanelGram} defers the maps of the first chunks meanwhile). Once per spec and dtype per JVM; bounded in time.
- *
- * <p>Until the warm-up measures the compiled speed of the row map and the transposition of a dtype (a few ns per
- * element, which neither the interpreter nor C1's boxing code reaches), that dtype is <em>cold</em>: the provider then
- * maps and transposes with the scalar twins of those loops, which give the same bits and compile in milliseconds.
+ * Decides when the CPU provider's Vector API kernels are worth compiling, and gets them compiled by C2 off the critical
+ * path. Until C2 compiles a Vector API method it runs interpreted or in C1 code that boxes every vector, 50–100× slower
+ * than compiled code, and compiling the row map and the transposition costs C2 about a second of CPU time (with the
+ * JDK's own vector classes, compiled along because they are hot meanwhile). On a two-core machine that was most of a
+ * one-shot 10,000² Gram's cold second. So each dtype starts <em>cold</em>: maps and transposes run their loop twins
+ * ({@link HomogeneousRows64#loopRow}, {@link VectorKernels64#transposeScalar}: the same bits, plain Java loops that C2
+ * compiles in milliseconds and auto-vectorises; with OpenBLAS the transpositions are its omatcopy, warm or cold), and
+ * the process counts the entries it maps ({@link #demand}). Once
+ * they reach {@link #WORTH_ENTRIES}, where the vector code's saving (about 2 ns per entry here) outweighs its
+ * compilation, a background thread calls each kernel of a spec and dtype on tiny tiles — covering every branch
+ * (one-sided, negative, mixed-sign vectors, vector and scalar tails) so that the compiled code meets no uncommon trap
+ * later — until it measures compiled speed; from then on the dtype is warm and the vector code runs. A caller that knows
+ * a long computation follows starts the warm-up at once ({@link #start}: the benchmarks). Once per spec and dtype per
+ * JVM; bounded in time.
  */
 final class Warmup {
     /** Calls per kernel: above C2's Tier4InvocationThreshold (5,000). */
@@ -29,10 +32,27 @@ final class Warmup {
     /** Compiled code maps and transposes faster than this (interpreted and C1 Vector API code: 20–1,000 ns). */
     static final double READY_NANOS_PER_ELEMENT = 3;
 
+    /**
+     * Mapped entries of a dtype after which a process warms the vector code up: the warm-up costs about 1.3 s of CPU
+     * time on the Zen 5 machine of docs/BENCHMARKS.md (its own calls and C2's compilations) and saves about 2.3 ns per
+     * mapped entry (the loop twins' 2.2–3.3 ns against the vector code's 0.4–1.1 ns, and half a transposition's 0.7 ns),
+     * so it pays from about 5·10⁸ entries: a symmetric Gram of n ≈ 32,000. The system property
+     * {@code tangent.warmup.entries} overrides it (0: warm up at the first Gram).
+     */
+    static final double WORTH_ENTRIES = Double.parseDouble(System.getProperty("tangent.warmup.entries", "5e8"));
+
     private static final Map<String, Thread> STARTED = new ConcurrentHashMap<>();
-    /** Per dtype: 1 while a warm-up of the homogeneous map runs and has not yet measured compiled speed. */
-    private static final java.util.concurrent.atomic.AtomicIntegerArray COLD = new java.util.concurrent.atomic.AtomicIntegerArray(
+    /** Per dtype: 1 once a warm-up has measured the compiled speed of the one-step row map and the transposition. */
+    private static final java.util.concurrent.atomic.AtomicIntegerArray WARM = new java.util.concurrent.atomic.AtomicIntegerArray(
             DType.values().length);
+    /** Per dtype: entries mapped so far (while cold). */
+    private static final java.util.concurrent.atomic.DoubleAdder[] DEMAND = new java.util.concurrent.atomic.DoubleAdder[DType.values().length];
+
+    static {
+        for (int i = 0; i < DEMAND.length; i++) {
+            DEMAND[i] = new java.util.concurrent.atomic.DoubleAdder();
+        }
+    }
 
     private Warmup() {
     }
@@ -48,20 +68,33 @@ final class Warmup {
         });
     }
 
-    /** Whether maps and transposes of {@code dtype} should use their scalar twins (the vector code is not yet compiled). */
-    static boolean cold(DType dtype) {
-        return COLD.get(dtype.ordinal()) > 0;
+    /**
+     * Counts {@code entries} kernel entries about to be mapped for {@code spec} in {@code dtype}; starts the warm-up once
+     * the count reaches {@link #WORTH_ENTRIES}.
+     */
+    static void demand(KernelSpec spec, DType dtype, double entries) {
+        if (!cold(dtype)) {
+            return;
+        }
+        DEMAND[dtype.ordinal()].add(entries);
+        if (DEMAND[dtype.ordinal()].sum() >= WORTH_ENTRIES) {
+            start(spec, dtype);
+        }
     }
 
-    /** Whether the warm-up of this spec and dtype has finished (false when it never started). */
-    static boolean done(KernelSpec spec, DType dtype) {
+    /** Whether maps and transposes of {@code dtype} should use their loop twins (the vector code is not compiled yet). */
+    static boolean cold(DType dtype) {
+        return WARM.get(dtype.ordinal()) == 0;
+    }
+
+    /** Whether a warm-up of this spec and dtype is running. */
+    static boolean running(KernelSpec spec, DType dtype) {
         Thread t = STARTED.get(spec + "/" + dtype);
-        return t != null && !t.isAlive();
+        return t != null && t.isAlive();
     }
 
     static void run(KernelSpec spec, DType dtype) {
         long deadline = System.nanoTime() + BUDGET_NANOS;
-        boolean cold = false;
         int lanes = 64 / dtype.bytes(); // the widest species: 512 bits
         int cols = 5 * lanes + 3; // four-vector blocks, a single vector, a scalar tail
         int d = 3;
@@ -91,9 +124,7 @@ final class Warmup {
                 double scale = spec.input().scale(d);
                 // the vector code itself, whatever cold() says
                 map = (c, i, j) -> hm.map(c.dtype(), c.rows(), c.cols(), c.segment(), c.offset(), c.ld(), na, i, nb, j, scale, true);
-                COLD.incrementAndGet(dtype.ordinal());
-                cold = true;
-            } else {
+            } else { // the layered map has no loop twin: this warm-up only compiles it and leaves the dtype cold
                 map = CpuProvider.tileMap(null, spec, nx, ny, d);
             }
             long mapNanos = 0;
@@ -122,17 +153,15 @@ final class Warmup {
                 mapNanos += t1 - t0;
                 transposeNanos += t3 - t2;
                 if ((call + 1) % batch == 0) {
-                    if (cold && mapNanos < READY_NANOS_PER_ELEMENT * batch * cols
-                            && transposeNanos < READY_NANOS_PER_ELEMENT * batch * 4 * cols) {
-                        break; // compiled: the real work takes the vector code from here on
+                    if (mapNanos < READY_NANOS_PER_ELEMENT * batch * cols && transposeNanos < READY_NANOS_PER_ELEMENT * batch * 4 * cols) {
+                        if (hm != null) {
+                            WARM.set(dtype.ordinal(), 1); // compiled: the real work takes the vector code from here on
+                        }
+                        break;
                     }
                     mapNanos = 0;
                     transposeNanos = 0;
                 }
-            }
-        } finally {
-            if (cold) {
-                COLD.decrementAndGet(dtype.ordinal());
             }
         }
     }

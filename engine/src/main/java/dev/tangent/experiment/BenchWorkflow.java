@@ -132,6 +132,7 @@ public final class BenchWorkflow {
                 return new Result(n, d, spec, dtype, inputs, provider.name(), provider.threads(), new Timing(g), new Timing(s), pr);
             }
         }
+        provider.warmUp(spec, dtype); // a warm process's kernels, whatever the size
         try (Matrix x = inputs(n, d, dtype, inputs, seed); Matrix out = Matrix.allocate(n, n, dtype)) {
             Backend backend = provider.backend();
             double[] tg = new double[reps];

@@ -61,7 +61,6 @@ public final class GramWorkflow {
         }
         AtomicFile.checkWritable(r.out(), "--out");
         long t0 = System.nanoTime();
-        c.provider().prepare(r.spec(), r.dtype()); // compile the kernels while the data load
         try (Dataset x = r.x().load(r.dtype(), r.norm());
              Dataset x2 = r.x2() == null ? null : r.x2().load(r.dtype(), r.norm(), x.standardization())) {
             if (x2 != null && x2.dim() != x.dim()) {

@@ -117,7 +117,6 @@ public final class NpyPanelStream implements AutoCloseable {
         Path temp = null;
         FileChannel ch = null;
         try {
-            mem.adviseHugePages();
             temp = AtomicFile.tempFor(target);
             boolean direct = tryDirect;
             if (direct) {

@@ -14,17 +14,19 @@ import java.util.Optional;
 
 /**
  * Page-aligned anonymous memory straight from {@code mmap} (Linux), for large buffers that are reused in place while
- * a Gram streams to disk: transparent huge pages can be requested ({@code madvise(MADV_HUGEPAGE)}: one fault per 2 MiB
- * instead of per 4 KiB), and pages are only backed once touched, so a reservation costs what is used of it. Where mmap
- * is not available the memory comes from an {@link Arena} and the advice is skipped.
+ * a Gram streams to disk: pages are only backed once touched, so a reservation costs what is used of it, and nothing is
+ * zeroed twice. Transparent huge pages are left to the system's policy: asking for them ({@code MADV_HUGEPAGE}) on a
+ * kernel whose defrag setting is {@code madvise}, the common default, makes a first touch wait for memory compaction
+ * when no huge page is free — measured on the Zen 5 VM of docs/BENCHMARKS.md, 2.35 ms per MiB against 0.36 with
+ * 4 KiB pages, which cost a one-shot 10,000² Gram 0.15 s. Where mmap is not available the memory comes from an
+ * {@link Arena}.
  */
 public final class AnonymousMemory implements AutoCloseable {
     public static final long PAGE = 4096;
     private static final int PROT_RW = 0x3;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
-    private static final int MADV_HUGEPAGE = 14;
 
-    private record Libc(MethodHandle mmap, MethodHandle munmap, MethodHandle madvise) {
+    private record Libc(MethodHandle mmap, MethodHandle munmap) {
     }
 
     private static final Optional<Libc> LIBC = libc();
@@ -38,9 +40,7 @@ public final class AnonymousMemory implements AutoCloseable {
                     ValueLayout.JAVA_LONG));
             MethodHandle munmap = linker.downcallHandle(c.findOrThrow("munmap"),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-            MethodHandle madvise = linker.downcallHandle(c.findOrThrow("madvise"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-            return Optional.of(new Libc(mmap, munmap, madvise));
+            return Optional.of(new Libc(mmap, munmap));
         } catch (RuntimeException | LinkageError e) {
             return Optional.empty();
         }
@@ -86,22 +86,6 @@ public final class AnonymousMemory implements AutoCloseable {
 
     public MemorySegment segment() {
         return segment;
-    }
-
-    /** Asks for transparent huge pages over the whole range (a hint; ignored where not supported). */
-    public void adviseHugePages() {
-        advise(0, length, MADV_HUGEPAGE);
-    }
-
-    private void advise(long offset, long bytes, int advice) {
-        if (address == -1 || LIBC.isEmpty() || closed) {
-            return;
-        }
-        try {
-            int ignored = (int) LIBC.get().madvise().invokeExact(address + offset, bytes, advice);
-        } catch (Throwable t) {
-            throw new IllegalStateException("madvise", t);
-        }
     }
 
     @Override

@@ -129,6 +129,47 @@ class BackendAgreementTest {
         }
     }
 
+    /**
+     * OpenBLAS's omatcopy (the Gram's mirror blocks when it is the backend) copies every value of views with strides
+     * wider than their rows exactly: the bits of the Java transposition and of the source, signed zeros, subnormals and
+     * infinities included; the Java backend has no such call and says so.
+     */
+    @Test
+    void transposeCopiesEveryBit() {
+        double[] special = {-0.0, 0.0, Double.MIN_VALUE, -Float.MIN_VALUE, 1e-310, Double.POSITIVE_INFINITY, -1e300, 3.0};
+        SplittableRandom r = new SplittableRandom(11);
+        for (DType t : DType.values()) {
+            for (int[] shape : new int[][] {{1, 1}, {3, 17}, {256, 256}, {301, 45}}) {
+                int m = shape[0];
+                int n = shape[1];
+                try (Matrix big = Matrix.allocate(m + 2, n + 5, t); Matrix out1 = Matrix.allocate(n + 3, m + 4, t);
+                     Matrix out2 = Matrix.allocate(n + 3, m + 4, t)) {
+                    for (int i = 0; i < big.rows(); i++) {
+                        for (int j = 0; j < big.cols(); j++) {
+                            big.set(i, j, (i + j) % 7 == 0 ? special[(i * 3 + j) % special.length] : r.nextDouble(-2, 2));
+                        }
+                    }
+                    Matrix src = big.view(1, 2, m, n);
+                    Matrix a = out1.view(2, 1, n, m);
+                    Matrix b = out2.view(2, 1, n, m);
+                    assertTrue(blas.serial().transpose(src, a), "OpenBLAS transposes");
+                    Blocks.transposeInto(src, b);
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < m; j++) {
+                            long want = Double.doubleToRawLongBits(src.get(j, i));
+                            assertEquals(want, Double.doubleToRawLongBits(a.get(i, j)), t + " " + m + "x" + n + " (" + i + ", " + j + ")");
+                            assertEquals(want, Double.doubleToRawLongBits(b.get(i, j)), t + " " + m + "x" + n + " (" + i + ", " + j + ")");
+                        }
+                    }
+                    assertEquals(0.0, out1.get(0, 0), "outside the destination view untouched");
+                }
+            }
+        }
+        try (Matrix x = Matrix.allocate(2, 3, DType.F64); Matrix y = Matrix.allocate(3, 2, DType.F64)) {
+            assertTrue(!JAVA.transpose(x, y), "the Java backend has no transposition of its own");
+        }
+    }
+
     @Test
     void syrkUpperTriangle() {
         for (DType t : DType.values()) {

@@ -10,11 +10,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The scalar twins that a one-shot process runs while C2 compiles the Vector API loops ({@link Warmup}) must give the
- * same bits as those loops, or a Gram's entries would depend on how fast the JIT was: the row map on centred
- * (mixed-sign), one-sided and tail-length tiles, and the transposition, compared bit for bit in both dtypes.
+ * The loop twins that a process runs until the Vector API code is compiled ({@link Warmup}: a one-shot Gram of
+ * moderate size never compiles it) must give the same bits as that code, or a Gram's entries would depend on how much
+ * the process had computed before: the row map on centred (mixed-sign), one-sided (positive, and negative: rows that
+ * are the negatives of columns), tail-length and zero-norm rows, and the scalar transposition, compared bit for bit in
+ * both dtypes.
  */
 class ScalarTwinTest {
     @ParameterizedTest
@@ -28,8 +31,9 @@ class ScalarTwinTest {
         try (Matrix x = Matrix.allocate(n, d, dtype); Matrix a = Matrix.allocate(n, n, dtype); Matrix b = Matrix.allocate(n, n, dtype)) {
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k < d; k++) {
-                    // rows below 100 non-negative (one-sided cosines), the rest centred
-                    x.set(i, k, i < 100 ? r.nextDouble() : r.nextDouble(-1, 1));
+                    // rows below 100 non-negative (one-sided cosines), 100–149 their negatives (all cosines with rows
+                    // below 100 negative), row 150 zero (u = ±0), the rest centred
+                    x.set(i, k, i < 100 ? r.nextDouble() : i < 150 ? -x.get(i - 100, k) : i == 150 ? 0 : r.nextDouble(-1, 1));
                 }
             }
             for (int i = 0; i < n; i++) {
@@ -45,8 +49,15 @@ class ScalarTwinTest {
             double[] nx = PanelGram.squaredNorms(x);
             HomogeneousMap.Norms nn = new HomogeneousMap.Norms(nx);
             double scale = spec.input().scale(d);
-            hm.map(dtype, n, n, a.segment(), a.offset(), a.ld(), nn, 0, nn, 0, scale, true);
-            hm.map(dtype, n, n, b.segment(), b.offset(), b.ld(), nn, 0, nn, 0, scale, false);
+            // blocks whose rows are all one-sided (positive, negative), then the rest of the matrix (mixed rows, tails)
+            int[][] blocks = {{0, 100, 0, 100}, {100, 150, 0, 100}, {0, 100, 100, n}, {100, 150, 100, n}, {150, n, 0, n}};
+            for (int[] bl : blocks) {
+                Matrix va = a.view(bl[0], bl[2], bl[1] - bl[0], bl[3] - bl[2]);
+                Matrix vb = b.view(bl[0], bl[2], bl[1] - bl[0], bl[3] - bl[2]);
+                hm.map(dtype, va.rows(), va.cols(), va.segment(), va.offset(), va.ld(), nn, bl[0], nn, bl[2], scale, true);
+                hm.map(dtype, vb.rows(), vb.cols(), vb.segment(), vb.offset(), vb.ld(), nn, bl[0], nn, bl[2], scale, false);
+            }
+            assertTrue(a.get(120, 5) < a.get(20, 5), "block (100–149) × (0–99) is the negative side");
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     assertEquals(Double.doubleToRawLongBits(a.get(i, j)), Double.doubleToRawLongBits(b.get(i, j)),

@@ -918,5 +918,139 @@ public class cblas_h extends cblas_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class cblas_somatcopy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            cblas_h.C_INT,
+            cblas_h.C_INT,
+            cblas_h.C_INT,
+            cblas_h.C_INT,
+            cblas_h.C_FLOAT,
+            cblas_h.C_POINTER,
+            cblas_h.C_INT,
+            cblas_h.C_POINTER,
+            cblas_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cblas_somatcopy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void cblas_somatcopy(const enum CBLAS_ORDER CORDER, const enum CBLAS_TRANSPOSE CTRANS, const blasint crows, const blasint ccols, const float calpha, const float *a, const blasint clda, float *b, const blasint cldb)
+     * }
+     */
+    public static FunctionDescriptor cblas_somatcopy$descriptor() {
+        return cblas_somatcopy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void cblas_somatcopy(const enum CBLAS_ORDER CORDER, const enum CBLAS_TRANSPOSE CTRANS, const blasint crows, const blasint ccols, const float calpha, const float *a, const blasint clda, float *b, const blasint cldb)
+     * }
+     */
+    public static MethodHandle cblas_somatcopy$handle() {
+        return cblas_somatcopy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void cblas_somatcopy(const enum CBLAS_ORDER CORDER, const enum CBLAS_TRANSPOSE CTRANS, const blasint crows, const blasint ccols, const float calpha, const float *a, const blasint clda, float *b, const blasint cldb)
+     * }
+     */
+    public static MemorySegment cblas_somatcopy$address() {
+        return cblas_somatcopy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void cblas_somatcopy(const enum CBLAS_ORDER CORDER, const enum CBLAS_TRANSPOSE CTRANS, const blasint crows, const blasint ccols, const float calpha, const float *a, const blasint clda, float *b, const blasint cldb)
+     * }
+     */
+    public static void cblas_somatcopy(int CORDER, int CTRANS, int crows, int ccols, float calpha, MemorySegment a, int clda, MemorySegment b, int cldb) {
+        var mh$ = cblas_somatcopy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cblas_somatcopy", CORDER, CTRANS, crows, ccols, calpha, a, clda, b, cldb);
+            }
+            mh$.invokeExact(CORDER, CTRANS, crows, ccols, calpha, a, clda, b, cldb);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cblas_domatcopy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            cblas_h.C_INT,
+            cblas_h.C_INT,
+            cblas_h.C_INT,
+            cblas_h.C_INT,
+            cblas_h.C_DOUBLE,
+            cblas_h.C_POINTER,
+            cblas_h.C_INT,
+            cblas_h.C_POINTER,
+            cblas_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cblas_domatcopy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void cblas_domatcopy(const enum CBLAS_ORDER CORDER, const enum CBLAS_TRANSPOSE CTRANS, const blasint crows, const blasint ccols, const double calpha, const double *a, const blasint clda, double *b, const blasint cldb)
+     * }
+     */
+    public static FunctionDescriptor cblas_domatcopy$descriptor() {
+        return cblas_domatcopy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void cblas_domatcopy(const enum CBLAS_ORDER CORDER, const enum CBLAS_TRANSPOSE CTRANS, const blasint crows, const blasint ccols, const double calpha, const double *a, const blasint clda, double *b, const blasint cldb)
+     * }
+     */
+    public static MethodHandle cblas_domatcopy$handle() {
+        return cblas_domatcopy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void cblas_domatcopy(const enum CBLAS_ORDER CORDER, const enum CBLAS_TRANSPOSE CTRANS, const blasint crows, const blasint ccols, const double calpha, const double *a, const blasint clda, double *b, const blasint cldb)
+     * }
+     */
+    public static MemorySegment cblas_domatcopy$address() {
+        return cblas_domatcopy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void cblas_domatcopy(const enum CBLAS_ORDER CORDER, const enum CBLAS_TRANSPOSE CTRANS, const blasint crows, const blasint ccols, const double calpha, const double *a, const blasint clda, double *b, const blasint cldb)
+     * }
+     */
+    public static void cblas_domatcopy(int CORDER, int CTRANS, int crows, int ccols, double calpha, MemorySegment a, int clda, MemorySegment b, int cldb) {
+        var mh$ = cblas_domatcopy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cblas_domatcopy", CORDER, CTRANS, crows, ccols, calpha, a, clda, b, cldb);
+            }
+            mh$.invokeExact(CORDER, CTRANS, crows, ccols, calpha, a, clda, b, cldb);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 
