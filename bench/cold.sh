@@ -5,7 +5,8 @@
 #   bench/cold.sh [rounds (5)] [n (10000)] [depth (2)]
 #
 # Same input for everyone: n x 784 centred f32 (uniform in [-0.5, 0.5), seed 0), f32 throughout, 2 threads, the same
-# OPENBLAS_CORETYPE (whatever the environment sets; report it), outputs written to the same local folder.
+# OPENBLAS_CORETYPE (whatever the environment sets; report it), outputs written to the same local folder, each run
+# started after a sync (untimed) so that no party pays for the write-back of the one before.
 # Prints a markdown table: median [min, max] wall, user and system seconds, peak RSS, and the ratios of medians.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,6 +48,7 @@ for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) -eq 1 ]; then order="tangent numpy"; else order="numpy tangent"; fi
   for p in $order; do
     rm -f "$WORK/K-$p.npy"
+    sync # untimed: the previous party's dirty pages (numpy writes through the page cache) are not flushed during this one
     if [ "$p" = tangent ]; then
       run tangent "$ROOT/tangent" gram --x "$X" --depth "$DEPTH" --dtype f32 --threads 2 --out "$WORK/K-tangent.npy"
     else
