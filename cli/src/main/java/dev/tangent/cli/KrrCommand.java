@@ -6,7 +6,6 @@ import dev.tangent.experiment.Context;
 import dev.tangent.experiment.KrrWorkflow;
 import dev.tangent.experiment.Output;
 import dev.tangent.experiment.RegGrid;
-import dev.tangent.io.RunDirectory;
 import dev.tangent.kernel.KernelSpec;
 import dev.tangent.machine.KernelRidge;
 import dev.tangent.machine.RidgePlan;
@@ -124,7 +123,7 @@ final class KrrCommand extends BaseCommand {
     BackendOptions compute = new BackendOptions();
 
     @Mixin
-    OutputOptions output = new OutputOptions();
+    PlanOutputOptions output = new PlanOutputOptions();
 
     @Mixin
     DataOptions data = new DataOptions();
@@ -181,7 +180,7 @@ final class KrrCommand extends BaseCommand {
                 "--train-limit", "--test-limit");
         Input tr = train.input(data);
         Input te = test.input(this, data, false);
-        Output out = new Output(output.out, resume ? RunDirectory.Mode.RESUME : output.output().mode());
+        Output out = output.output(spec, dryRun, resume);
         KrrWorkflow.Solve solve = new KrrWorkflow.Solve(solver, dtype, tol == null ? Double.NaN : tol, maxIterations, fact,
                 nystromRank == null ? 0 : nystromRank, matrixFree, mem, seed);
         KrrWorkflow.Targets tg = new KrrWorkflow.Targets(convention, targets, labelMean == null ? Double.NaN : labelMean);

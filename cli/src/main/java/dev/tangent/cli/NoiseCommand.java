@@ -2,9 +2,7 @@ package dev.tangent.cli;
 
 import dev.tangent.TangentException;
 import dev.tangent.experiment.NoiseSweep;
-import dev.tangent.experiment.Output;
 import dev.tangent.experiment.PrepWorkflow;
-import dev.tangent.io.RunDirectory;
 import dev.tangent.memory.MemoryBudget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -89,7 +87,7 @@ class NoiseCommand extends BaseCommand {
     int stopAfter;
 
     @Mixin
-    OutputOptions output = new OutputOptions();
+    PlanOutputOptions output = new PlanOutputOptions();
 
     @Mixin
     BackendOptions compute = new BackendOptions();
@@ -124,7 +122,8 @@ class NoiseCommand extends BaseCommand {
         int tpj = threadsPerJob != null ? threadsPerJob : NoiseSweep.defaultThreads(probe, cores, MemoryBudget.availableBytes());
         NoiseSweep.Settings s = NoiseSweep.resolve(kind, sc, lv, ms, rg, nTrain, nTest, width, epochs, compute.backend, tpj);
         if (dryRun) {
-            NoiseSweep.Estimate e = NoiseSweep.estimate(s, output.out, cores);
+            // the plan's job paths are never printed: any root will do without --out
+            NoiseSweep.Estimate e = NoiseSweep.estimate(s, output.out != null ? output.out : java.nio.file.Path.of("."), cores);
             out().printf(Locale.ROOT, "tangent noise --dataset %s --scale %s: %d jobs (levels %s; n %d, n_test %d, width %d, %d epochs)%n",
                     dataset, sc, e.total(), Arrays.toString(s.levels()), s.nTrain(), s.nTest(), s.width(), s.epochs());
             for (Map.Entry<String, Integer> x : e.jobs().entrySet()) {
@@ -139,8 +138,7 @@ class NoiseCommand extends BaseCommand {
                     NoiseSweep.FLOPS_PER_THREAD / 1e9);
             return;
         }
-        NoiseSweep.Result r = sweep(new NoiseSweep.Request(s, new Output(output.out, resume ? RunDirectory.Mode.RESUME
-                : output.output().mode()), jobs, stopAfter), context(compute));
+        NoiseSweep.Result r = sweep(new NoiseSweep.Request(s, output.output(spec, false, resume), jobs, stopAfter), context(compute));
         out().printf(Locale.ROOT, "%d jobs (%d finished before, %d run now, %d side by side) in %s%n", r.summary().total(),
                 r.summary().skipped(), r.summary().ran(), r.pool(), ProgressBar.duration(r.seconds()));
         try {

@@ -8,11 +8,13 @@ import java.nio.file.Path;
 
 /** {@code --out DIR} and {@code --overwrite}, shared by every command that writes a run directory. */
 final class OutputOptions {
-    @Option(names = "--out", required = true, paramLabel = "DIR",
-            description = "Output directory: new, empty, or holding no other run (see --overwrite); a run writes it completely or not at all.")
+    static final String OUT = "Output directory: new, empty, or holding no other run (see --overwrite); a run writes it completely or not at all.";
+    static final String OVERWRITE = "Replace the run that --out holds: its files are removed when this run starts.";
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = OUT)
     Path out;
 
-    @Option(names = "--overwrite", description = "Replace the run that --out holds: its files are removed when this run starts.")
+    @Option(names = "--overwrite", description = OVERWRITE)
     boolean overwrite;
 
     Output output() {

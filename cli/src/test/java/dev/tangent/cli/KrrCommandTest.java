@@ -81,6 +81,17 @@ class KrrCommandTest {
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("chosen:") && o.out().contains("candidate"), o.out());
         assertFalse(Files.exists(out));
+        // --out is needed only to run: the plan prints without it, a run without it is refused in one line
+        List<String> noOut = new java.util.ArrayList<>(List.of(args(tr, te, out, "--dry-run")));
+        int at = noOut.indexOf("--out");
+        noOut.remove(at + 1);
+        noOut.remove(at);
+        Cli.Outcome p = Cli.run(noOut.toArray(String[]::new));
+        assertEquals(0, p.code(), p.err());
+        // the same choice with and without --out (the measured speeds above it vary from run to run)
+        assertEquals(o.out().substring(o.out().indexOf("chosen:")).split("\n")[0], p.out().substring(p.out().indexOf("chosen:")).split("\n")[0]);
+        noOut.remove("--dry-run");
+        Cli.assertBadInput(null, "Missing required option: '--out=DIR'", noOut.toArray(String[]::new));
     }
 
     @Test

@@ -29,6 +29,11 @@ class NoiseCommandTest {
         assertEquals(0, p.code(), p.err());
         assertTrue(p.out().contains(": " + (15 * (60 + 2 + 20) + 15) + " jobs"), p.out());
         assertFalse(Files.exists(out));
+        // without --out: the same plan, and a run is refused in one line
+        Cli.Outcome r = Cli.run("noise", "--dataset", "fmnist-hf", "--dry-run");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(q.out(), r.out());
+        Cli.assertBadInput(null, "Missing required option: '--out=DIR'", "noise", "--dataset", "fmnist-hf");
     }
 
     @Test
