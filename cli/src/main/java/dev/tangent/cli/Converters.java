@@ -155,9 +155,11 @@ final class Converters {
         }
     }
 
-    static final class KrrTargetKinds extends EnumChoice<dev.tangent.experiment.KrrWorkflow.TargetKind> {
-        KrrTargetKinds() {
-            super(dev.tangent.experiment.KrrWorkflow.TargetKind.class);
+    /** krr's and fit's --targets; {@code onehot}, krr's former spelling, still converts. */
+    static final class TargetKinds extends EnumChoice<dev.tangent.experiment.TargetKind> {
+        TargetKinds() {
+            super(dev.tangent.experiment.TargetKind.class);
+            alias("onehot", dev.tangent.experiment.TargetKind.ONE_HOT);
         }
     }
 
@@ -184,12 +186,6 @@ final class Converters {
     static final class Solvers extends EnumChoice<dev.tangent.experiment.FitWorkflow.Solver> {
         Solvers() {
             super(dev.tangent.experiment.FitWorkflow.Solver.class);
-        }
-    }
-
-    static final class FitTargetKinds extends EnumChoice<dev.tangent.experiment.FitWorkflow.TargetKind> {
-        FitTargetKinds() {
-            super(dev.tangent.experiment.FitWorkflow.TargetKind.class);
         }
     }
 

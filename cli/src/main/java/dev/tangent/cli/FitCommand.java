@@ -60,11 +60,11 @@ final class FitCommand extends BaseCommand {
             description = "numpy RandomState seed of the frozen first layer (rf, nt) or of the network's weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--targets", defaultValue = "auto", paramLabel = "KIND", converter = Converters.FitTargetKinds.class,
-            completionCandidates = Converters.FitTargetKinds.class,
+    @Option(names = "--targets", defaultValue = "auto", paramLabel = "KIND", converter = Converters.TargetKinds.class,
+            completionCandidates = Converters.TargetKinds.class,
             description = "One of ${COMPLETION-CANDIDATES}: one-hot class ids (C = largest id + 1) or one real output; auto = one-hot "
                     + "for three or more integer classes (default: ${DEFAULT-VALUE}).")
-    FitWorkflow.TargetKind targets;
+    dev.tangent.experiment.TargetKind targets;
 
     @Option(names = "--label-mean", paramLabel = "M",
             description = "One real output: accuracy compares sign(y_hat - M) with sign(y - M) (default: 0.5 for 0/1 labels, else 0).")

@@ -60,11 +60,11 @@ final class KrrCommand extends BaseCommand {
                     + "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     KrrWorkflow.Convention convention;
 
-    @Option(names = "--targets", defaultValue = "auto", paramLabel = "KIND", converter = Converters.KrrTargetKinds.class,
-            completionCandidates = Converters.KrrTargetKinds.class,
-            description = "onehot: class ids 0..C-1 become C outputs; real: one output; auto: onehot when the labels are ids of 3 "
-                    + "or more classes; one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    KrrWorkflow.TargetKind targets;
+    @Option(names = "--targets", defaultValue = "auto", paramLabel = "KIND", converter = Converters.TargetKinds.class,
+            completionCandidates = Converters.TargetKinds.class,
+            description = "one-hot: class ids 0..C-1 become C outputs (onehot also accepted); real: one output; auto: one-hot when the "
+                    + "labels are ids of 3 or more classes; one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    dev.tangent.experiment.TargetKind targets;
 
     @Option(names = "--label-mean", paramLabel = "M",
             description = "Subtracted from the targets and added back to predictions (default: 1/C for one-hot targets under "

@@ -94,6 +94,17 @@ class KrrCommandTest {
         Cli.assertBadInput(null, "Missing required option: '--out=DIR'", noOut.toArray(String[]::new));
     }
 
+    /** krr and fit share --targets: one-hot is listed, krr's former onehot still converts, anything else is refused. */
+    @Test
+    void targetKindsAreOneVocabulary() {
+        Converters.TargetKinds c = new Converters.TargetKinds();
+        assertEquals(List.of("auto", "one-hot", "real"), java.util.stream.StreamSupport.stream(c.spliterator(), false).toList());
+        assertEquals(dev.tangent.experiment.TargetKind.ONE_HOT, c.convert("one-hot"));
+        assertEquals(dev.tangent.experiment.TargetKind.ONE_HOT, c.convert("onehot"));
+        assertEquals(dev.tangent.experiment.TargetKind.ONE_HOT, c.convert("One-Hot"));
+        org.junit.jupiter.api.Assertions.assertThrows(picocli.CommandLine.TypeConversionException.class, () -> c.convert("one_hot"));
+    }
+
     @Test
     void badInputIsRefusedBeforeAnythingIsCreated() {
         Path[] tr = data("train", 30, 1);

@@ -67,15 +67,6 @@ public final class FitWorkflow {
         }
     }
 
-    public enum TargetKind {
-        AUTO, ONE_HOT, REAL;
-
-        @Override
-        public String toString() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
-    }
-
     public enum FeatureCache {
         AUTO, ON, OFF;
 

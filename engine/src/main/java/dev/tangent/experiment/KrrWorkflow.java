@@ -52,15 +52,6 @@ public final class KrrWorkflow {
         }
     }
 
-    /** auto: one-hot when the labels are integers 0..C−1 with C ≥ 3, else real. */
-    public enum TargetKind { AUTO, ONEHOT, REAL;
-
-        @Override
-        public String toString() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     /** @param labelMean subtracted from the targets; NaN: 1/C for one-hot (0.1 for 10 classes), else 0 */
     public record Targets(Convention convention, TargetKind kind, double labelMean) {
         /** Paper B's: shift = reg, class ids one-hot minus 1/C (0.1 for 10 classes), real targets as given. */
@@ -386,9 +377,9 @@ public final class KrrWorkflow {
                 }
             }
             onehot = switch (t.kind()) {
-                case ONEHOT -> {
+                case ONE_HOT -> {
                     if (!integers) {
-                        throw new TangentException(option + ": --targets onehot needs class ids 0, 1, 2, ...; found a label that is not a "
+                        throw new TangentException(option + ": --targets one-hot needs class ids 0, 1, 2, ...; found a label that is not a "
                                 + "non-negative whole number");
                     }
                     yield true;

@@ -136,7 +136,7 @@ public final class NoiseJobs {
             desc.put("job", id());
             desc.put("data", data);
             FitWorkflow.run(new FitWorkflow.Request(train, test, Normalization.NONE,
-                    new FitWorkflow.Model(kind, width, 1, DType.F32, seed), new FitWorkflow.Targets(FitWorkflow.TargetKind.AUTO, null),
+                    new FitWorkflow.Model(kind, width, 1, DType.F32, seed), new FitWorkflow.Targets(TargetKind.AUTO, null),
                     new FitWorkflow.Training(s, reg, schedule, maxBatch, order, FitWorkflow.FeatureCache.AUTO), FitWorkflow.Cg.REFERENCE,
                     new FitWorkflow.Checkpoints(Math.max(1, epochs / 20), -1), new Output(dir, mode(dir, "fit"))),
                     context(backend, threads, reporter, desc));
@@ -214,7 +214,7 @@ public final class NoiseJobs {
             Input test = new Input(DataSource.parse(p.resolve("Xt.npy").toString(), p.resolve("Yt.npy"), "--test"), Selection.ALL, "--test");
             KrrWorkflow.run(new KrrWorkflow.Request(train, test, Normalization.NONE, KernelSpec.parse(kernel),
                     new RegGrid(java.util.Arrays.toString(regs), regs.clone()),
-                    new KrrWorkflow.Targets(KrrWorkflow.Convention.PAPER_B, KrrWorkflow.TargetKind.AUTO, Double.NaN),
+                    new KrrWorkflow.Targets(KrrWorkflow.Convention.PAPER_B, TargetKind.AUTO, Double.NaN),
                     new KrrWorkflow.Solve(dev.tangent.machine.RidgePlan.Family.valueOf(solver.toUpperCase(Locale.ROOT)), DType.parse(dtype),
                             Double.NaN, 1000, solver.equals("cholesky") ? 0 : -1, 0, null, memory, 0), false, new Output(dir, mode(dir, "krr"))),
                     context(backend, threads, quietRegs(reporter), desc));

@@ -60,7 +60,7 @@ class FitWorkflowTest {
         EpochSchedule sc = nn ? new EpochSchedule(0.002, 20, 30, 15, 40) : EpochSchedule.constant(0.01, 20, 80);
         BatchOrder order = new BatchOrder(nn ? BatchOrder.Shuffle.BUFFER : BatchOrder.Shuffle.NONE, 16, false, 91, false);
         return new FitWorkflow.Request(new Input(tr, Selection.ALL, "--train"), new Input(te, Selection.ALL, "--test"), Normalization.NONE,
-                new FitWorkflow.Model(kind, 24, nn ? 2 : 1, DType.F64, 1990), new FitWorkflow.Targets(FitWorkflow.TargetKind.AUTO, null),
+                new FitWorkflow.Model(kind, 24, nn ? 2 : 1, DType.F64, 1990), new FitWorkflow.Targets(TargetKind.AUTO, null),
                 new FitWorkflow.Training(solver, 1e-3, sc, 80, order, FitWorkflow.FeatureCache.AUTO), new FitWorkflow.Cg(1e-4, 1e-3, 5),
                 new FitWorkflow.Checkpoints(1, stopAfter), new Output(out, resume ? RunDirectory.Mode.RESUME : RunDirectory.Mode.NEW));
     }

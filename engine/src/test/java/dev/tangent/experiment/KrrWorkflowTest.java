@@ -112,7 +112,7 @@ class KrrWorkflowTest {
         DataSource te = DataSource.parse(dir.resolve("xte.npy").toString(), dir.resolve("yte.npy"), "--test");
         return new KrrWorkflow.Request(new Input(tr, Selection.ALL, "--train"), new Input(te, Selection.ALL, "--test"), Normalization.NONE,
                 KernelSpec.parse("ntk2"), RegGrid.parse("0.01:100:8"),
-                new KrrWorkflow.Targets(KrrWorkflow.Convention.PAPER_B, KrrWorkflow.TargetKind.AUTO, Double.NaN),
+                new KrrWorkflow.Targets(KrrWorkflow.Convention.PAPER_B, TargetKind.AUTO, Double.NaN),
                 new KrrWorkflow.Solve(RidgePlan.Family.CHOLESKY, DType.F64, 1e-10, 100, 0, 0, false, -1, 0), false,
                 new Output(out, resume ? RunDirectory.Mode.RESUME : RunDirectory.Mode.NEW), stopAfter);
     }
