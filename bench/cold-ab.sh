@@ -6,6 +6,7 @@
 #
 # Each round runs `DIR/tangent gram --x x-10000.npy --depth 2 --dtype f32 --threads 2 --out K.npy` once per DIR, in
 # the order given, after an untimed sync; prints wall, user and system seconds per DIR: median [min, max].
+# GRAM_ARGS replaces the arguments before --out, e.g. GRAM_ARGS="--x fashion-mnist:train --limit 10000 --depth 2".
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${1:?usage: bench/cold-ab.sh ROUNDS DIR [DIR...]}
@@ -23,7 +24,8 @@ for r in $(seq 1 "$ROUNDS"); do
   for d in "$@"; do
     rm -f "$WORK/K-ab.npy"
     sync
-    /usr/bin/time -o "$WORK/time.txt" -f "%e %U %S" "$d/tangent" gram --x "$X" --depth 2 --dtype f32 --threads 2 \
+    # shellcheck disable=SC2086
+    /usr/bin/time -o "$WORK/time.txt" -f "%e %U %S" "$d/tangent" gram ${GRAM_ARGS:---x $X --depth 2 --dtype f32 --threads 2} \
       --out "$WORK/K-ab.npy" > /dev/null 2> "$WORK/stderr.txt"
     echo -e "$d\t$(tail -n 1 "$WORK/time.txt")" >> "$RAW"
   done
