@@ -33,11 +33,11 @@ final class Warmup {
     static final double READY_NANOS_PER_ELEMENT = 3;
 
     /**
-     * Mapped entries of a dtype after which a process warms the vector code up: the warm-up costs about 1.3 s of CPU
-     * time on the Zen 5 machine of docs/BENCHMARKS.md (its own calls and C2's compilations) and saves about 2.3 ns per
-     * mapped entry (the loop twins' 2.2–3.3 ns against the vector code's 0.4–1.1 ns, and half a transposition's 0.7 ns),
-     * so it pays from about 5·10⁸ entries: a symmetric Gram of n ≈ 32,000. The system property
-     * {@code tangent.warmup.entries} overrides it (0: warm up at the first Gram).
+     * Mapped entries of a dtype after which a process warms the vector code up: the warm-up costs about 1 s of CPU
+     * time on the Zen 5 machine of docs/BENCHMARKS.md (its own calls and C2's compilations) and saves about 2 ns per
+     * mapped entry (MapBenchmark, f32: the loop twin 2.4–3.4 ns against the vector code's 0.4–1.4; with OpenBLAS the
+     * transpositions cost the same either way), so it pays from about 5·10⁸ entries: a symmetric Gram of n ≈ 32,000.
+     * The system property {@code tangent.warmup.entries} overrides it (0: warm up at the first Gram).
      */
     static final double WORTH_ENTRIES = Double.parseDouble(System.getProperty("tangent.warmup.entries", "5e8"));
 
