@@ -53,7 +53,8 @@ OUT=${OUT:-bench/results/$name-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
 jar=bench/target/benchmarks.jar
-if [[ $name != harness && ! -f $jar ]]; then
+# (re)built when missing or older than any pom or main source, as ./tangent does for its jar
+if [[ $name != harness ]] && { [[ ! -f $jar ]] || [[ -n "$(find pom.xml ./*/pom.xml ./*/src/main -newer "$jar" -type f -print -quit 2>/dev/null)" ]]; }; then
   mvn -B -q -ntp -pl bench -am package -DskipTests
 fi
 
