@@ -32,7 +32,8 @@ class NoiseCommandTest {
         // without --out: the same plan, and a run is refused in one line
         Cli.Outcome r = Cli.run("noise", "--dataset", "fmnist-hf", "--dry-run");
         assertEquals(0, r.code(), r.err());
-        assertEquals(q.out(), r.out());
+        // the same jobs (the memory line reads the memory available at that moment)
+        assertEquals(q.out().substring(0, q.out().indexOf("largest job")), r.out().substring(0, r.out().indexOf("largest job")));
         Cli.assertBadInput(null, "Missing required option: '--out=DIR'", "noise", "--dataset", "fmnist-hf");
     }
 
