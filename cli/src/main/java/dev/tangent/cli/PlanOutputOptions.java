@@ -19,17 +19,18 @@ final class PlanOutputOptions {
     @Option(names = "--overwrite", description = OutputOptions.OVERWRITE)
     boolean overwrite;
 
-    /** The directory's mode; fails as picocli does for a missing --out unless {@code dryRun}. */
-    RunDirectory.Mode mode(CommandSpec spec, boolean dryRun) {
-        if (out == null && !dryRun) {
-            throw new ParameterException(spec.commandLine(), "Missing required option: '--out=DIR'");
-        }
-        return overwrite ? RunDirectory.Mode.OVERWRITE : RunDirectory.Mode.NEW;
-    }
-
-    /** The run's output, or null for a dry run without --out. */
+    /**
+     * The run's output ({@code resume}: the directory's run continued), or null for a dry run without --out; fails as
+     * picocli does for a missing required option when --out is absent and {@code dryRun} is not set.
+     */
     Output output(CommandSpec spec, boolean dryRun, boolean resume) {
-        RunDirectory.Mode m = mode(spec, dryRun);
-        return out == null ? null : new Output(out, resume ? RunDirectory.Mode.RESUME : m);
+        if (out == null) {
+            if (!dryRun) {
+                throw new ParameterException(spec.commandLine(), "Missing required option: '--out=DIR'");
+            }
+            return null;
+        }
+        RunDirectory.Mode mode = resume ? RunDirectory.Mode.RESUME : overwrite ? RunDirectory.Mode.OVERWRITE : RunDirectory.Mode.NEW;
+        return new Output(out, mode);
     }
 }

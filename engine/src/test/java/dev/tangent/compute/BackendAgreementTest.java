@@ -17,6 +17,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -166,7 +167,7 @@ class BackendAgreementTest {
             }
         }
         try (Matrix x = Matrix.allocate(2, 3, DType.F64); Matrix y = Matrix.allocate(3, 2, DType.F64)) {
-            assertTrue(!JAVA.transpose(x, y), "the Java backend has no transposition of its own");
+            assertFalse(JAVA.transpose(x, y), "the Java backend has no transposition of its own");
         }
     }
 
