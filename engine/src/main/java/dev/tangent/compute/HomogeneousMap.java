@@ -225,6 +225,28 @@ final class HomogeneousMap {
         map(dtype, rows, cols, t, to, ldt, a, i0, b, j0, scale, true);
     }
 
+    /** Per thread, the loop twin's six scratch rows, as long as the longest row mapped so far (a tile's 256 at least). */
+    private static final ThreadLocal<double[][]> SCRATCH64 = new ThreadLocal<>();
+    private static final ThreadLocal<float[][]> SCRATCH32 = new ThreadLocal<>();
+
+    private static double[][] scratch64(int cols) {
+        double[][] w = SCRATCH64.get();
+        if (w == null || w[0].length < cols) {
+            w = new double[6][Math.max(cols, 256)];
+            SCRATCH64.set(w);
+        }
+        return w;
+    }
+
+    private static float[][] scratch32(int cols) {
+        float[][] w = SCRATCH32.get();
+        if (w == null || w[0].length < cols) {
+            w = new float[6][Math.max(cols, 256)];
+            SCRATCH32.set(w);
+        }
+        return w;
+    }
+
     /**
      * As above; {@code vector} false runs the loop twin of the row code ({@link HomogeneousRows64#loopRow}: the same
      * values bit for bit).
@@ -233,12 +255,12 @@ final class HomogeneousMap {
              double scale, boolean vector) {
         if (!vector) {
             if (dtype == DType.F64) {
-                double[][] w = new double[6][cols];
+                double[][] w = scratch64(cols);
                 for (int i = 0; i < rows; i++) {
                     HomogeneousRows64.loopRow(t, to + i * ldt * 8, cols, a.r[i0 + i], a.n[i0 + i] * scale, b.n, b.r, j0, pe, po, ne, no, w);
                 }
             } else {
-                float[][] w = new float[6][cols];
+                float[][] w = scratch32(cols);
                 for (int i = 0; i < rows; i++) {
                     HomogeneousRows32.loopRow(t, to + i * ldt * 4, cols, a.r32[i0 + i], (float) (a.n[i0 + i] * scale), b.n32,
                             b.r32, j0, pe32, po32, ne32, no32, w);
